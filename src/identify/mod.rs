@@ -1,0 +1,112 @@
+//! Device identification: who really made an endpoint, what it is, and why we think so.
+//!
+//! Pure: an [`Identifier`] is built once from the rules and OUI tables (embedded, plus
+//! optional user rules) and then maps an [`Endpoint`] to an [`Identity`] with the list of
+//! [`Evidence`] behind the verdict. No I/O, no clock.
+
+mod class;
+mod confidence;
+mod evidence;
+mod label;
+pub mod mac;
+pub mod oui;
+pub mod rules;
+mod verdict;
+
+pub use class::Class;
+pub use confidence::Confidence;
+pub use evidence::{Evidence, EvidenceKind};
+pub use mac::{Mac, MacSighting, MacSource};
+pub use oui::OuiTable;
+pub use rules::{RuleError, RuleSet};
+
+use crate::wsd::Endpoint;
+
+/// The families on the default watchlist: the makers named by US NDAA FY2019 s.889 and
+/// the FCC Covered List (with their affiliates and OEM brands folded into the family).
+pub const DEFAULT_WATCHLIST: [&str; 5] = ["hikvision", "dahua", "hytera", "huawei", "zte"];
+
+/// The verdict for one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub class: Class,
+    /// The maker label as announced (name/ scope without the model, or
+    /// `type/manufacturer/<X>`), when there is one.
+    pub manufacturer: Option<String>,
+    /// The label the unit is sold under, when the evidence tells it.
+    pub brand: Option<String>,
+    /// The true maker, lower-case (`hikvision`, `dahua`, `axis`, ...).
+    pub family: Option<String>,
+    pub model: Option<String>,
+    pub confidence: Confidence,
+    /// Evidence of other families was found too.
+    pub conflict: bool,
+    pub evidence: Vec<Evidence>,
+    pub watchlist: bool,
+    pub macs: Vec<MacSighting>,
+}
+
+/// Rules + OUI table + watchlist, ready to identify endpoints.
+#[derive(Debug, Clone)]
+pub struct Identifier {
+    rules: RuleSet,
+    oui: OuiTable,
+    watchlist: Vec<String>,
+}
+
+impl Identifier {
+    pub fn new(rules: RuleSet, oui: OuiTable, watchlist: Vec<String>) -> Identifier {
+        let watchlist = watchlist
+            .into_iter()
+            .map(|f| f.to_ascii_lowercase())
+            .collect();
+        Identifier {
+            rules,
+            oui,
+            watchlist,
+        }
+    }
+
+    /// Built-in rules and OUI table, default watchlist.
+    pub fn builtin() -> Result<Identifier, RuleError> {
+        Identifier::with_user_rules(&[])
+    }
+
+    /// Built-in tables plus user rule files given as `(origin, text)` (read by the caller).
+    pub fn with_user_rules(user: &[(&str, &str)]) -> Result<Identifier, RuleError> {
+        let mut sources = vec![("builtin", rules::BUILTIN_RULES)];
+        sources.extend_from_slice(user);
+        Ok(Identifier::new(
+            RuleSet::from_sources(&sources)?,
+            OuiTable::builtin()?,
+            DEFAULT_WATCHLIST.iter().map(|s| s.to_string()).collect(),
+        ))
+    }
+
+    pub fn identify(&self, endpoint: &Endpoint) -> Identity {
+        let labels = label::Labels::of(endpoint);
+        let macs = mac::macs(endpoint);
+        let found = evidence::collect(&self.rules, &self.oui, endpoint, &labels, &macs);
+        let class = class::classify(endpoint, &found.recorder);
+        let v = verdict::decide(&found.items);
+        let watchlist = v
+            .family
+            .as_ref()
+            .is_some_and(|f| self.watchlist.contains(f));
+        Identity {
+            class,
+            manufacturer: labels.manufacturer.map(|(s, _)| s),
+            brand: v.brand,
+            family: v.family,
+            model: labels.model.map(|(s, _)| s),
+            confidence: v.confidence,
+            conflict: v.conflict,
+            evidence: found.items.into_iter().chain(found.recorder).collect(),
+            watchlist,
+            macs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

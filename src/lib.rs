@@ -1,0 +1,12 @@
+//! camcensus: a passive census of the network cameras on an organisation's camera VLANs.
+//!
+//! Data flows one way: datagram bytes -> [`wsd::parse`] -> [`wsd::Message`] ->
+//! [`identify::Identifier::identify`] -> [`identify::Identity`]. The protocol core
+//! (`wsd`, `onvif`, `identify`) does no I/O and reads no clock; only the binaries and
+//! `cli` touch files, sockets and terminals. Only `api` defines serialised wire types.
+
+pub mod api;
+pub mod cli;
+pub mod identify;
+pub mod onvif;
+pub mod wsd;

@@ -19,7 +19,7 @@ pub struct OuiEntry {
     pub registrant: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct OuiTable {
     /// Sorted (prefix value, entry index) per prefix length: [36, 28, 24] bits.
     by_bits: [Vec<(u64, usize)>; 3],
@@ -80,6 +80,12 @@ impl OuiTable {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl std::fmt::Debug for OuiTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OuiTable({} prefixes)", self.entries.len())
     }
 }
 

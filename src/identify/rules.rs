@@ -54,6 +54,9 @@ pub(crate) struct TemplateItem {
 
 impl TemplateItem {
     fn parse(item: &str) -> Option<TemplateItem> {
+        if !item.contains('/') {
+            return None;
+        }
         let s = OnvifScope::parse(&format!("{}{}", crate::onvif::ONVIF_PREFIX, item.trim()))?;
         Some(TemplateItem {
             category: s.category,

@@ -159,7 +159,7 @@ mod tests {
         let z = url("http://[fe80::1%25eth0]/x");
         assert_eq!(
             z.host,
-            Host::Ipv6Zoned("fe80::1".parse().unwrap(), "eth0".into())
+            Host::Ipv6Zoned("fe80::1".parse().expect("v6"), "eth0".into())
         );
         assert_eq!(url("http://[fe80::1%eth0]/x").host, z.host);
     }

@@ -11,7 +11,10 @@ fn section(text: &str, name: &str) -> Vec<(String, usize)> {
             inside = line == format!("[{name}]");
         } else if inside && !line.starts_with('#') && !line.is_empty() {
             let (k, v) = line.split_once('=').expect("key = value");
-            out.push((k.trim().to_string(), v.trim().parse().expect("integer value")));
+            out.push((
+                k.trim().to_string(),
+                v.trim().parse().expect("integer value"),
+            ));
         }
     }
     out

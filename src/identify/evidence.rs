@@ -106,11 +106,12 @@ pub fn collect(
                 .any(|s| item.matches(s))
         });
         if all {
+            let rule = &rules.rules[*i];
             items.push(from_rule(
-                &rules.rules[*i],
+                rule,
                 EvidenceKind::Template,
                 "scopes",
-                "scope set",
+                &rule.pattern,
             ));
         }
     }

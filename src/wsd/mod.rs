@@ -9,6 +9,7 @@ mod limits;
 mod model;
 mod ns;
 mod parser;
+mod resolver;
 pub mod xaddr;
 
 pub use error::{ParseError, ParseErrorKind};

@@ -7,8 +7,6 @@
 //! a known name in the wrong place is pushed as `Tag::Other`, so every context check only
 //! needs to look at the parent.
 
-use std::borrow::Cow;
-
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
@@ -16,6 +14,7 @@ use super::error::{ParseError, ParseErrorKind};
 use super::limits::Limits;
 use super::model::*;
 use super::ns::{self, Tag, Vocab};
+use super::resolver::{Resolved, Resolver};
 use super::xaddr::XAddr;
 use crate::onvif::Scope;
 
@@ -67,33 +66,8 @@ enum Field {
 
 struct Frame {
     tag: Tag,
-    /// `bindings.len()` before this element's declarations.
+    /// The resolver's mark before this element's declarations.
     mark: usize,
-}
-
-struct Binding<'a> {
-    /// `""` for the default namespace.
-    prefix: Cow<'a, str>,
-    /// `""` undeclares the default namespace.
-    uri: Cow<'a, str>,
-}
-
-enum Resolved<'b> {
-    Ns(&'b str),
-    NoNamespace,
-    Unbound,
-}
-
-/// What the Body holds, while it is being built.
-enum BodyState {
-    Hello,
-    Bye,
-    Probe,
-    ProbeMatches,
-    Resolve,
-    ResolveMatches,
-    Fault,
-    Other(QName),
 }
 
 #[derive(Default)]
@@ -109,13 +83,15 @@ struct Parser<'a, 'l> {
     input: &'a str,
     limits: &'l Limits,
     stack: Vec<Frame>,
-    bindings: Vec<Binding<'a>>,
+    ns: Resolver<'a>,
     events: usize,
     root_seen: bool,
     soap: SoapVersion,
     discovery: Option<DiscoveryVersion>,
     body_seen: bool,
-    body: Option<BodyState>,
+    body: Option<MessageKind>,
+    /// The Body element of an `Other` message.
+    other: Option<QName>,
     header: Header,
     quirks: Quirks,
     current: Option<EndpointBuilder>,
@@ -134,13 +110,14 @@ impl<'a, 'l> Parser<'a, 'l> {
             input,
             limits,
             stack: Vec::with_capacity(16),
-            bindings: Vec::with_capacity(16),
+            ns: Resolver::new(input),
             events: 0,
             root_seen: false,
             soap: SoapVersion::Unknown,
             discovery: None,
             body_seen: false,
             body: None,
+            other: None,
             header: Header::default(),
             quirks: Quirks::default(),
             current: None,
@@ -199,11 +176,11 @@ impl<'a, 'l> Parser<'a, 'l> {
             return Err(not_xml("more than one root element"));
         }
         self.root_seen = true;
-        let mark = self.bindings.len();
-        self.declare(e)?;
+        let mark = self.ns.mark();
+        self.ns.declare(e, self.limits.max_attributes)?;
         let name = e.name();
         let local = name.local_name().into_inner();
-        let tag = match self.resolve(name.prefix().map(|p| p.into_inner())) {
+        let tag = match self.ns.resolve(name.prefix().map(|p| p.into_inner())) {
             Resolved::Ns(uri) => {
                 let vocab = ns::vocab(uri);
                 self.note_version(vocab);
@@ -228,64 +205,6 @@ impl<'a, 'l> Parser<'a, 'l> {
             Some(Vocab::Soap(v)) if self.soap == SoapVersion::Unknown => self.soap = v,
             Some(Vocab::Discovery(v)) if self.discovery.is_none() => self.discovery = Some(v),
             _ => {}
-        }
-    }
-
-    /// Process `xmlns` declarations, enforcing the attribute bound first.
-    fn declare(&mut self, e: &BytesStart<'_>) -> Result<(), ParseError> {
-        let mut attributes = e.attributes();
-        attributes.with_checks(true);
-        for (count, attr) in attributes.enumerate() {
-            if count >= self.limits.max_attributes {
-                return Err(ParseError::limit(
-                    "attributes on one element",
-                    self.limits.max_attributes,
-                ));
-            }
-            let attr = attr.map_err(|err| not_xml(format!("bad attribute: {err}")))?;
-            let key = attr.key.into_inner();
-            let prefix = match key.strip_prefix("xmlns") {
-                Some("") => "",
-                Some(rest) => match rest.strip_prefix(':') {
-                    Some(p) => p,
-                    None => continue,
-                },
-                None => continue,
-            };
-            let uri = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| not_xml(format!("bad namespace URI: {err}")))?;
-            let prefix = self.reborrow(prefix);
-            let uri = match uri {
-                Cow::Borrowed(s) => self.reborrow(s),
-                Cow::Owned(s) => Cow::Owned(s),
-            };
-            self.bindings.push(Binding { prefix, uri });
-        }
-        Ok(())
-    }
-
-    /// Re-borrow a slice that quick-xml handed out for a shorter lifetime from our input,
-    /// so declarations need no allocation. Falls back to a copy if it is not from `input`.
-    fn reborrow(&self, part: &str) -> Cow<'a, str> {
-        let base = self.input.as_ptr() as usize;
-        let at = (part.as_ptr() as usize).wrapping_sub(base);
-        match self.input.get(at..at.saturating_add(part.len())) {
-            Some(s) if s.as_ptr() == part.as_ptr() => Cow::Borrowed(s),
-            _ => Cow::Owned(part.to_string()),
-        }
-    }
-
-    fn resolve(&self, prefix: Option<&str>) -> Resolved<'_> {
-        let wanted = prefix.unwrap_or("");
-        if wanted == "xml" {
-            return Resolved::Ns("http://www.w3.org/XML/1998/namespace");
-        }
-        match self.bindings.iter().rev().find(|b| b.prefix == wanted) {
-            Some(b) if b.uri.is_empty() => Resolved::NoNamespace,
-            Some(b) => Resolved::Ns(&b.uri),
-            None if prefix.is_none() => Resolved::NoNamespace,
-            None => Resolved::Unbound,
         }
     }
 
@@ -356,18 +275,21 @@ impl<'a, 'l> Parser<'a, 'l> {
         if self.body.is_some() {
             return Ok(Tag::Other);
         }
-        let state = match tag {
-            Tag::Hello => BodyState::Hello,
-            Tag::Bye => BodyState::Bye,
-            Tag::Probe => BodyState::Probe,
-            Tag::ProbeMatches => BodyState::ProbeMatches,
-            Tag::Resolve => BodyState::Resolve,
-            Tag::ResolveMatches => BodyState::ResolveMatches,
+        let kind = match tag {
+            Tag::Hello => MessageKind::Hello,
+            Tag::Bye => MessageKind::Bye,
+            Tag::Probe => MessageKind::Probe,
+            Tag::ProbeMatches => MessageKind::ProbeMatches,
+            Tag::Resolve => MessageKind::Resolve,
+            Tag::ResolveMatches => MessageKind::ResolveMatches,
             Tag::Fault => {
                 self.fault_depth = Some(self.stack.len());
-                BodyState::Fault
+                MessageKind::Fault
             }
-            Tag::Other => BodyState::Other(self.qname_of(e)),
+            Tag::Other => {
+                self.other = Some(self.qname_of(e));
+                MessageKind::Other
+            }
             _ => {
                 return Err(ParseError::new(
                     ParseErrorKind::UnknownBody,
@@ -378,18 +300,14 @@ impl<'a, 'l> Parser<'a, 'l> {
         if matches!(tag, Tag::Hello | Tag::Bye | Tag::Resolve) {
             self.current = Some(EndpointBuilder::default());
         }
-        self.body = Some(state);
+        self.body = Some(kind);
         Ok(tag)
     }
 
     fn qname_of(&self, e: &BytesStart<'_>) -> QName {
         let name = e.name();
-        let namespace = match self.resolve(name.prefix().map(|p| p.into_inner())) {
-            Resolved::Ns(uri) => Some(uri.to_string()),
-            Resolved::NoNamespace | Resolved::Unbound => None,
-        };
         QName {
-            namespace,
+            namespace: self.ns.namespace_of(name.prefix().map(|p| p.into_inner())),
             local: name.local_name().into_inner().to_string(),
         }
     }
@@ -493,7 +411,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             let endpoint = self.take_endpoint(frame.tag)?;
             self.endpoints.push(endpoint);
         }
-        self.bindings.truncate(frame.mark);
+        self.ns.truncate(frame.mark);
         Ok(())
     }
 
@@ -560,12 +478,8 @@ impl<'a, 'l> Parser<'a, 'l> {
                     Some((p, l)) => (Some(p), l),
                     None => (None, token),
                 };
-                let namespace = match self.resolve(prefix) {
-                    Resolved::Ns(uri) => Some(uri.to_string()),
-                    Resolved::NoNamespace | Resolved::Unbound => None,
-                };
                 QName {
-                    namespace,
+                    namespace: self.ns.namespace_of(prefix),
                     local: local.to_string(),
                 }
             })
@@ -607,18 +521,21 @@ impl<'a, 'l> Parser<'a, 'l> {
         }
         let body = match self.body.take() {
             None => return Err(ParseError::new(ParseErrorKind::UnknownBody, "empty Body")),
-            Some(BodyState::Hello) => Body::Hello(self.take_endpoint(Tag::Hello)?),
-            Some(BodyState::Bye) => Body::Bye(self.take_endpoint(Tag::Bye)?),
-            Some(BodyState::Resolve) => Body::Resolve(self.take_endpoint(Tag::Resolve)?.epr),
-            Some(BodyState::Probe) => Body::Probe(std::mem::take(&mut self.probe)),
-            Some(BodyState::ProbeMatches) => {
+            Some(MessageKind::Hello) => Body::Hello(self.take_endpoint(Tag::Hello)?),
+            Some(MessageKind::Bye) => Body::Bye(self.take_endpoint(Tag::Bye)?),
+            Some(MessageKind::Resolve) => Body::Resolve(self.take_endpoint(Tag::Resolve)?.epr),
+            Some(MessageKind::Probe) => Body::Probe(std::mem::take(&mut self.probe)),
+            Some(MessageKind::ProbeMatches) => {
                 Body::ProbeMatches(std::mem::take(&mut self.endpoints))
             }
-            Some(BodyState::ResolveMatches) => {
+            Some(MessageKind::ResolveMatches) => {
                 Body::ResolveMatches(std::mem::take(&mut self.endpoints))
             }
-            Some(BodyState::Fault) => Body::Fault(std::mem::take(&mut self.fault)),
-            Some(BodyState::Other(q)) => Body::Other(q),
+            Some(MessageKind::Fault) => Body::Fault(std::mem::take(&mut self.fault)),
+            Some(MessageKind::Other) => Body::Other(self.other.take().unwrap_or(QName {
+                namespace: None,
+                local: String::new(),
+            })),
         };
         self.quirks.action_mismatch = action_mismatch(self.header.action.as_deref(), body.kind());
         Ok(Message {

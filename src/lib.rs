@@ -9,4 +9,5 @@ pub mod api;
 pub mod cli;
 pub mod identify;
 pub mod onvif;
+pub mod store;
 pub mod wsd;

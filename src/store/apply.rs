@@ -1,0 +1,477 @@
+//! How one observation changes the store.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::model::*;
+use super::{Change, Observation, Store};
+use crate::identify::{Identity, Mac};
+use crate::onvif::{self, Category};
+use crate::wsd::{AppSequence, Body, Endpoint, MetadataVersion, QName};
+
+/// How a message speaks about an endpoint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Announce {
+    Hello,
+    ProbeMatch,
+    ResolveMatch,
+}
+
+impl Store {
+    pub(super) fn apply_message(&mut self, obs: &Observation, now: Millis, out: &mut Vec<Change>) {
+        let seq = obs.message.header.app_sequence.as_ref();
+        let how = match &obs.message.body {
+            Body::Hello(_) => Announce::Hello,
+            Body::ProbeMatches(_) => Announce::ProbeMatch,
+            Body::ResolveMatches(_) => Announce::ResolveMatch,
+            Body::Bye(ep) => return self.bye(obs, ep, seq, now, out),
+            Body::Probe(_) => return self.record_prober(obs, true, now, out),
+            Body::Resolve(_) => return self.record_prober(obs, false, now, out),
+            Body::Fault(_) | Body::Other(_) => return,
+        };
+        for (ep, id) in obs.message.endpoints().iter().zip(&obs.identities) {
+            self.announce(obs, ep, id, how, seq, now, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn announce(
+        &mut self,
+        obs: &Observation,
+        ep: &Endpoint,
+        identity: &Identity,
+        how: Announce,
+        seq: Option<&AppSequence>,
+        now: Millis,
+        out: &mut Vec<Change>,
+    ) {
+        let key = ep.epr.key.as_str();
+        let shared = self.note_source(obs.source, key);
+        let limits = self.limits.clone();
+        let Some(dev) = self.devices.get_mut(key) else {
+            return self.add(obs, ep, identity, how, seq, now, shared, out);
+        };
+        if !sequence_ok(dev, seq, &mut self.stats.out_of_sequence, out) {
+            return;
+        }
+        count(&mut dev.counts, how);
+        let mut fields = refresh(dev, ep, identity);
+        if dev.status != Status::Active {
+            dev.status = Status::Active;
+            fields.push("status");
+        }
+        conflicts(dev, obs, identity, now, &limits, shared, out);
+        let place_changed = touch_place(dev, obs, now, &limits);
+        if place_changed {
+            fields.push("addresses");
+        }
+        dev.seen.touch(now);
+        let id = dev.id;
+        out.push(if fields.is_empty() {
+            Change::Seen { id }
+        } else {
+            Change::Changed { id, fields }
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        obs: &Observation,
+        ep: &Endpoint,
+        identity: &Identity,
+        how: Announce,
+        seq: Option<&AppSequence>,
+        now: Millis,
+        shared: bool,
+        out: &mut Vec<Change>,
+    ) {
+        if self.devices.len() >= self.limits.max_devices {
+            self.stats.refused_devices += 1;
+            if !self.cap_alarm {
+                self.cap_alarm = true;
+                out.push(Change::CapReached {
+                    max_devices: self.limits.max_devices,
+                });
+            }
+            return;
+        }
+        self.cap_alarm = false;
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut dev = new_device(id, ep, identity, now);
+        dev.app_sequence = seq.map(|s| (s.instance_id, s.message_number));
+        count(&mut dev.counts, how);
+        touch_place(&mut dev, obs, now, &self.limits);
+        out.push(Change::Added { id });
+        if shared {
+            flag(
+                &mut dev,
+                ConflictKind::SharedSource,
+                format!("{} announces many endpoints", obs.source),
+                out,
+            );
+        }
+        self.ids.insert(id, dev.key.clone());
+        self.devices.insert(dev.key.clone(), dev);
+    }
+
+    fn bye(
+        &mut self,
+        obs: &Observation,
+        ep: &Endpoint,
+        seq: Option<&AppSequence>,
+        now: Millis,
+        out: &mut Vec<Change>,
+    ) {
+        let Some(dev) = self.devices.get_mut(&ep.epr.key) else {
+            self.stats.unknown_byes += 1;
+            return;
+        };
+        if !sequence_ok(dev, seq, &mut self.stats.out_of_sequence, out) {
+            return;
+        }
+        let known = dev.addresses.contains_key(&obs.source)
+            || dev
+                .xaddrs
+                .iter()
+                .any(|x| crate::wsd::XAddr::parse(x).ip() == Some(obs.source));
+        if !known {
+            self.stats.foreign_byes += 1;
+            let detail = format!(
+                "Bye from {}, an address this device was never seen at",
+                obs.source
+            );
+            return flag(dev, ConflictKind::ForeignBye, detail, out);
+        }
+        dev.counts.bye += 1;
+        dev.seen.touch(now);
+        if dev.status != Status::Departed {
+            dev.status = Status::Departed;
+            out.push(Change::Departed { id: dev.id });
+        } else {
+            out.push(Change::Seen { id: dev.id });
+        }
+    }
+
+    fn record_prober(
+        &mut self,
+        obs: &Observation,
+        probe: bool,
+        now: Millis,
+        out: &mut Vec<Change>,
+    ) {
+        let key = (obs.source, obs.interface.clone());
+        if !self.probers.contains_key(&key) && self.probers.len() >= self.limits.max_probers {
+            self.stats.refused_probers += 1;
+            return;
+        }
+        let p = self.probers.entry(key).or_insert_with(|| Prober {
+            address: obs.source,
+            interface: obs.interface.clone(),
+            seen: Seen {
+                first: now,
+                last: now,
+                count: 0,
+            },
+            probes: 0,
+            resolves: 0,
+        });
+        p.seen.touch(now);
+        if probe {
+            p.probes += 1;
+        } else {
+            p.resolves += 1;
+        }
+        out.push(Change::Prober {
+            address: obs.source,
+            interface: obs.interface.clone(),
+        });
+    }
+
+    /// Remember that `source` announced `key`; true once it has announced too many.
+    fn note_source(&mut self, source: IpAddr, key: &str) -> bool {
+        let max = self.limits.max_eprs_per_source;
+        if !self.source_eprs.contains_key(&source)
+            && self.source_eprs.len() >= self.limits.max_tracked_sources
+        {
+            return false;
+        }
+        let keys = self.source_eprs.entry(source).or_default();
+        if keys.len() <= max && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+        keys.len() > max
+    }
+}
+
+/// AppSequence validation: a lower (or equal) MessageNumber for the same InstanceId, or a
+/// lower InstanceId, is ignored; a higher InstanceId is a restart.
+fn sequence_ok(
+    dev: &mut Device,
+    seq: Option<&AppSequence>,
+    ignored: &mut u64,
+    out: &mut Vec<Change>,
+) -> bool {
+    let Some(s) = seq else { return true };
+    if let Some((instance, number)) = dev.app_sequence {
+        if s.instance_id < instance || (s.instance_id == instance && s.message_number <= number) {
+            *ignored += 1;
+            return false;
+        }
+        if s.instance_id > instance {
+            dev.restarts += 1;
+            out.push(Change::Restarted {
+                id: dev.id,
+                instance_id: s.instance_id,
+            });
+        }
+    }
+    dev.app_sequence = Some((s.instance_id, s.message_number));
+    true
+}
+
+fn count(c: &mut KindCounts, how: Announce) {
+    match how {
+        Announce::Hello => c.hello += 1,
+        Announce::ProbeMatch => c.probe_match += 1,
+        Announce::ResolveMatch => c.resolve_match += 1,
+    }
+}
+
+fn flag(dev: &mut Device, kind: ConflictKind, detail: String, out: &mut Vec<Change>) {
+    if dev.conflicts.contains_key(&kind) {
+        return;
+    }
+    dev.conflicts.insert(kind, detail.clone());
+    out.push(Change::Conflict {
+        id: dev.id,
+        kind,
+        detail,
+    });
+}
+
+fn conflicts(
+    dev: &mut Device,
+    obs: &Observation,
+    identity: &Identity,
+    now: Millis,
+    limits: &super::StoreLimits,
+    shared: bool,
+    out: &mut Vec<Change>,
+) {
+    let macs: Vec<Mac> = identity.macs.iter().map(|m| m.mac).collect();
+    if !macs.is_empty() && !dev.macs.is_empty() && !macs.iter().any(|m| dev.macs.contains(m)) {
+        let detail = format!(
+            "announced with MAC {} after {}",
+            join(&macs),
+            join(&dev.macs)
+        );
+        flag(dev, ConflictKind::Mac, detail, out);
+    }
+    let recent = dev
+        .addresses
+        .iter()
+        .filter(|(ip, seen)| {
+            **ip != obs.source && now.saturating_sub(seen.last) < limits.conflict_window
+        })
+        .find(|(ip, _)| !same_subnet(**ip, obs.source))
+        .map(|(ip, _)| *ip);
+    if let Some(other) = recent {
+        let detail = format!(
+            "heard from {} and {} within {} s",
+            other,
+            obs.source,
+            limits.conflict_window / 1000
+        );
+        flag(dev, ConflictKind::Subnet, detail, out);
+    }
+    if shared {
+        flag(
+            dev,
+            ConflictKind::SharedSource,
+            format!("{} announces many endpoints", obs.source),
+            out,
+        );
+    }
+}
+
+/// Same /24 (IPv4) or /64 (IPv6).
+fn same_subnet(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..3] == b.octets()[..3],
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..4] == b.segments()[..4],
+        _ => true, // a dual-stack device is not a subnet conflict
+    }
+}
+
+fn join(macs: &[Mac]) -> String {
+    macs.iter()
+        .map(Mac::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Record the source address and interface; true if a new one appeared.
+fn touch_place(
+    dev: &mut Device,
+    obs: &Observation,
+    now: Millis,
+    limits: &super::StoreLimits,
+) -> bool {
+    let new_addr = touch_bounded(
+        &mut dev.addresses,
+        obs.source,
+        now,
+        limits.max_addresses_per_device,
+    );
+    let new_if = touch_bounded(
+        &mut dev.interfaces,
+        obs.interface.clone(),
+        now,
+        limits.max_interfaces_per_device,
+    );
+    new_addr || new_if
+}
+
+fn touch_bounded<K: Ord + Clone>(
+    map: &mut BTreeMap<K, Seen>,
+    key: K,
+    now: Millis,
+    max: usize,
+) -> bool {
+    if let Some(s) = map.get_mut(&key) {
+        s.touch(now);
+        return false;
+    }
+    while map.len() >= max.max(1) {
+        let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, s)| s.last)
+            .map(|(k, _)| k.clone())
+        else {
+            break;
+        };
+        map.remove(&oldest);
+    }
+    map.insert(key, Seen::new(now));
+    true
+}
+
+fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Device {
+    let mut dev = Device {
+        id,
+        key: ep.epr.key.clone(),
+        epr: ep.epr.address.clone(),
+        types: Vec::new(),
+        scopes: Vec::new(),
+        xaddrs: Vec::new(),
+        metadata_version: None,
+        name: None,
+        hardware: None,
+        locations: Vec::new(),
+        macs: identity.macs.iter().map(|m| m.mac).collect(),
+        verdict: verdict(identity),
+        addresses: BTreeMap::new(),
+        interfaces: BTreeMap::new(),
+        seen: Seen::new(now),
+        counts: KindCounts::default(),
+        app_sequence: None,
+        restarts: 0,
+        status: Status::Active,
+        conflicts: BTreeMap::new(),
+    };
+    refresh(&mut dev, ep, identity);
+    dev
+}
+
+/// Copy what the endpoint says into the record; the names of the fields that changed.
+fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let scopes = &ep.scopes;
+    let mut set = |name: &'static str, changed_now: bool| {
+        if changed_now {
+            changed.push(name);
+        }
+    };
+    set("epr", replace(&mut dev.epr, ep.epr.address.clone()));
+    set(
+        "types",
+        replace(&mut dev.types, ep.types.iter().map(type_string).collect()),
+    );
+    set(
+        "scopes",
+        replace(
+            &mut dev.scopes,
+            scopes.iter().map(|s| s.raw.clone()).collect(),
+        ),
+    );
+    set(
+        "xaddrs",
+        replace(
+            &mut dev.xaddrs,
+            ep.xaddrs.iter().map(|x| x.raw.clone()).collect(),
+        ),
+    );
+    let mv = ep.metadata_version.as_ref().map(|m| match m {
+        MetadataVersion::Number(n) => n.to_string(),
+        MetadataVersion::Raw(s) => s.clone(),
+    });
+    set("metadata_version", replace(&mut dev.metadata_version, mv));
+    set(
+        "name",
+        replace(
+            &mut dev.name,
+            onvif::first(scopes, &Category::Name).map(str::to_string),
+        ),
+    );
+    set(
+        "hardware",
+        replace(
+            &mut dev.hardware,
+            onvif::first(scopes, &Category::Hardware).map(str::to_string),
+        ),
+    );
+    let locations = onvif::values(scopes, &Category::Location)
+        .map(str::to_string)
+        .collect();
+    set("locations", replace(&mut dev.locations, locations));
+    if dev.macs.is_empty() {
+        set(
+            "macs",
+            replace(&mut dev.macs, identity.macs.iter().map(|m| m.mac).collect()),
+        );
+    }
+    set("identity", replace(&mut dev.verdict, verdict(identity)));
+    changed
+}
+
+fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        return false;
+    }
+    *slot = value;
+    true
+}
+
+/// `{namespace}local`, or `local` when the namespace is unknown.
+pub fn type_string(q: &QName) -> String {
+    match &q.namespace {
+        Some(ns) => format!("{{{ns}}}{}", q.local),
+        None => q.local.clone(),
+    }
+}
+
+fn verdict(id: &Identity) -> Verdict {
+    Verdict {
+        class: id.class,
+        manufacturer: id.manufacturer.clone(),
+        brand: id.brand.clone(),
+        family: id.family.clone(),
+        model: id.model.clone(),
+        confidence: id.confidence,
+        conflict: id.conflict,
+        watchlist: id.watchlist,
+        evidence: id.evidence.clone(),
+    }
+}

@@ -1,0 +1,231 @@
+//! The inventory: one deduplicated record per device, and the probers seen.
+//!
+//! A pure, synchronous component: [`Store::apply`] takes an [`Observation`] and `now` and
+//! returns the [`Change`]s it caused; [`Store::tick`] moves silent devices to `stale`.
+//! No I/O and no clock, so tests need no sleeps. Every table is bounded ([`StoreLimits`]);
+//! when the device table is full, new devices are refused and no known device is evicted.
+
+mod apply;
+mod dedup;
+mod model;
+
+pub use model::*;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::identify::Identity;
+use crate::wsd::Message;
+use dedup::DedupWindow;
+
+/// Bounds and timings of the store. All configurable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Devices kept; new ones are refused beyond this.
+    pub max_devices: usize,
+    /// A device not heard from for this long becomes `stale`.
+    pub stale_after: Millis,
+    /// Repeats of a (MessageID, source) within this window count once.
+    pub dedup_window: Millis,
+    /// Entries in the duplicate window.
+    pub max_dedup_entries: usize,
+    /// Distinct (address, interface) probers kept.
+    pub max_probers: usize,
+    /// Source addresses remembered per device (least recently seen dropped first).
+    pub max_addresses_per_device: usize,
+    /// Interfaces remembered per device.
+    pub max_interfaces_per_device: usize,
+    /// One EPR heard from two subnets within this window is a conflict.
+    pub conflict_window: Millis,
+    /// One source address announcing more EPRs than this is flagged.
+    pub max_eprs_per_source: usize,
+    /// Source addresses tracked for that check.
+    pub max_tracked_sources: usize,
+}
+
+const SECOND: Millis = 1_000;
+const DAY: Millis = 86_400 * SECOND;
+
+impl Default for StoreLimits {
+    fn default() -> StoreLimits {
+        StoreLimits {
+            max_devices: 100_000,
+            stale_after: 30 * DAY,
+            dedup_window: 10 * SECOND,
+            max_dedup_entries: 65_536,
+            max_probers: 10_000,
+            max_addresses_per_device: 16,
+            max_interfaces_per_device: 64,
+            conflict_window: 60 * SECOND,
+            max_eprs_per_source: 16,
+            max_tracked_sources: 100_000,
+        }
+    }
+}
+
+/// One parsed datagram with where it came from and the identity of each endpoint.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub source: IpAddr,
+    pub interface: String,
+    pub message: Message,
+    /// `identities[i]` is the identity of `message.endpoints()[i]`.
+    pub identities: Vec<Identity>,
+}
+
+/// What an observation or a tick changed. Everything but `Seen` is also an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Added {
+        id: u64,
+    },
+    Changed {
+        id: u64,
+        fields: Vec<&'static str>,
+    },
+    /// Only last-seen times and counters moved (coalesced by persistence).
+    Seen {
+        id: u64,
+    },
+    Departed {
+        id: u64,
+    },
+    Stale {
+        id: u64,
+    },
+    Restarted {
+        id: u64,
+        instance_id: u64,
+    },
+    Conflict {
+        id: u64,
+        kind: ConflictKind,
+        detail: String,
+    },
+    Prober {
+        address: IpAddr,
+        interface: String,
+    },
+    /// The device cap was reached: raised once, until the table has room again.
+    CapReached {
+        max_devices: usize,
+    },
+}
+
+/// Counters of what the store ignored or refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub duplicates: u64,
+    pub out_of_sequence: u64,
+    pub refused_devices: u64,
+    pub refused_probers: u64,
+    pub foreign_byes: u64,
+    pub unknown_byes: u64,
+}
+
+pub struct Store {
+    limits: StoreLimits,
+    devices: HashMap<String, Device>,
+    ids: HashMap<u64, String>,
+    next_id: u64,
+    probers: HashMap<(IpAddr, String), Prober>,
+    dedup: DedupWindow,
+    /// EPR keys seen per source address (bounded), for the shared-source check.
+    source_eprs: HashMap<IpAddr, Vec<String>>,
+    cap_alarm: bool,
+    stats: StoreStats,
+}
+
+impl Store {
+    pub fn new(limits: StoreLimits) -> Store {
+        Store {
+            dedup: DedupWindow::new(limits.dedup_window, limits.max_dedup_entries),
+            limits,
+            devices: HashMap::new(),
+            ids: HashMap::new(),
+            next_id: 1,
+            probers: HashMap::new(),
+            source_eprs: HashMap::new(),
+            cap_alarm: false,
+            stats: StoreStats::default(),
+        }
+    }
+
+    /// Restore records loaded from persistence (devices beyond the cap are kept: the cap
+    /// only refuses new devices).
+    pub fn load(&mut self, devices: Vec<Device>, probers: Vec<Prober>) {
+        for d in devices {
+            self.next_id = self.next_id.max(d.id + 1);
+            self.ids.insert(d.id, d.key.clone());
+            self.devices.insert(d.key.clone(), d);
+        }
+        for p in probers {
+            self.probers.insert((p.address, p.interface.clone()), p);
+        }
+    }
+
+    /// Apply one observation at time `now`.
+    pub fn apply(&mut self, obs: &Observation, now: Millis) -> Vec<Change> {
+        let mut out = Vec::new();
+        if let Some(id) = obs.message.header.message_id.as_deref() {
+            if self.dedup.is_repeat(id, obs.source, now) {
+                self.stats.duplicates += 1;
+                return out;
+            }
+        }
+        self.apply_message(obs, now, &mut out);
+        out
+    }
+
+    /// Move devices not heard from for `stale_after` to `stale`.
+    pub fn tick(&mut self, now: Millis) -> Vec<Change> {
+        let after = self.limits.stale_after;
+        let mut out = Vec::new();
+        for d in self.devices.values_mut() {
+            if d.status == Status::Active && now.saturating_sub(d.seen.last) >= after {
+                d.status = Status::Stale;
+                out.push(Change::Stale { id: d.id });
+            }
+        }
+        out
+    }
+
+    pub fn device(&self, id: u64) -> Option<&Device> {
+        self.ids.get(&id).and_then(|k| self.devices.get(k))
+    }
+
+    pub fn device_by_key(&self, key: &str) -> Option<&Device> {
+        self.devices.get(key)
+    }
+
+    pub fn devices(&self) -> impl Iterator<Item = &Device> {
+        self.devices.values()
+    }
+
+    pub fn probers(&self) -> impl Iterator<Item = &Prober> {
+        self.probers.values()
+    }
+
+    pub fn prober(&self, address: IpAddr, interface: &str) -> Option<&Prober> {
+        self.probers.get(&(address, interface.to_string()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        self.stats
+    }
+
+    pub fn limits(&self) -> &StoreLimits {
+        &self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! The inventory's records: devices and probers.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::identify::{Class, Confidence, Evidence, Mac};
+
+/// Milliseconds since the Unix epoch. The store never reads a clock: callers pass `now`.
+pub type Millis = u64;
+
+/// First and last time something was seen, and how often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub first: Millis,
+    pub last: Millis,
+    pub count: u64,
+}
+
+impl Seen {
+    pub fn new(now: Millis) -> Seen {
+        Seen {
+            first: now,
+            last: now,
+            count: 1,
+        }
+    }
+
+    pub fn touch(&mut self, now: Millis) {
+        self.last = self.last.max(now);
+        self.count += 1;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Heard from within `stale_after`.
+    Active,
+    /// Not heard from for `stale_after`: silent, not necessarily gone.
+    Stale,
+    /// Said Bye (from an address it was seen at).
+    Departed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Stale => "stale",
+            Status::Departed => "departed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "active" => Status::Active,
+            "stale" => Status::Stale,
+            "departed" => Status::Departed,
+            _ => return None,
+        })
+    }
+}
+
+/// Messages counted per device, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindCounts {
+    pub hello: u64,
+    pub bye: u64,
+    pub probe_match: u64,
+    pub resolve_match: u64,
+}
+
+/// The verdict as stored (a snapshot of `identify::Identity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub class: Class,
+    pub manufacturer: Option<String>,
+    pub brand: Option<String>,
+    pub family: Option<String>,
+    pub model: Option<String>,
+    pub confidence: Confidence,
+    pub conflict: bool,
+    pub watchlist: bool,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Conflicts are flagged on the record, never merged silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConflictKind {
+    /// The same EPR announced with two different MAC addresses.
+    Mac,
+    /// The same EPR heard from two subnets within the conflict window.
+    Subnet,
+    /// The source address this device was heard from claims many EPRs.
+    SharedSource,
+    /// A Bye for this device came from an address it was never seen at.
+    ForeignBye,
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Mac => "mac",
+            ConflictKind::Subnet => "subnet",
+            ConflictKind::SharedSource => "shared_source",
+            ConflictKind::ForeignBye => "foreign_bye",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConflictKind> {
+        Some(match s {
+            "mac" => ConflictKind::Mac,
+            "subnet" => ConflictKind::Subnet,
+            "shared_source" => ConflictKind::SharedSource,
+            "foreign_bye" => ConflictKind::ForeignBye,
+            _ => return None,
+        })
+    }
+}
+
+/// One device, keyed by its normalised endpoint reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Stable small integer, assigned on first sight.
+    pub id: u64,
+    /// Normalised EPR (the key).
+    pub key: String,
+    /// EPR as last sent.
+    pub epr: String,
+    pub types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub xaddrs: Vec<String>,
+    pub metadata_version: Option<String>,
+    pub name: Option<String>,
+    pub hardware: Option<String>,
+    pub locations: Vec<String>,
+    pub macs: Vec<Mac>,
+    pub verdict: Verdict,
+    /// Source addresses of the datagrams, with when.
+    pub addresses: BTreeMap<IpAddr, Seen>,
+    /// Interfaces heard on, with when.
+    pub interfaces: BTreeMap<String, Seen>,
+    pub seen: Seen,
+    pub counts: KindCounts,
+    /// (InstanceId, MessageNumber) of the newest accepted message.
+    pub app_sequence: Option<(u64, u64)>,
+    pub restarts: u64,
+    pub status: Status,
+    pub conflicts: BTreeMap<ConflictKind, String>,
+}
+
+/// A client that probes or resolves on the camera VLANs: a security signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prober {
+    pub address: IpAddr,
+    pub interface: String,
+    pub seen: Seen,
+    pub probes: u64,
+    pub resolves: u64,
+}

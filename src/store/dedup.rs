@@ -44,10 +44,6 @@ impl DedupWindow {
         self.seen.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-
     fn expire(&mut self, now: Millis) {
         while let Some((at, _, _)) = self.order.front() {
             if now.saturating_sub(*at) < self.window {

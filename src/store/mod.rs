@@ -218,6 +218,11 @@ impl Store {
         self.devices.is_empty()
     }
 
+    /// Entries in the duplicate window now.
+    pub fn dedup_len(&self) -> usize {
+        self.dedup.len()
+    }
+
     pub fn stats(&self) -> StoreStats {
         self.stats
     }

@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod cli;
+#[cfg(feature = "daemon")]
+pub mod config;
 pub mod identify;
 pub mod onvif;
 pub mod store;

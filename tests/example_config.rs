@@ -1,41 +1,125 @@
-//! The example configuration documents the real defaults.
+//! Configuration loading: the example file, layering, and problem reports.
 
-use camcensus::wsd::Limits;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// `key = integer` lines of one `[section]`.
-fn section(text: &str, name: &str) -> Vec<(String, usize)> {
-    let mut inside = false;
-    let mut out = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            inside = line == format!("[{name}]");
-        } else if inside && !line.starts_with('#') && !line.is_empty() {
-            let (k, v) = line.split_once('=').expect("key = value");
-            out.push((
-                k.trim().to_string(),
-                v.trim().parse().expect("integer value"),
-            ));
-        }
-    }
-    out
+use camcensus::config::{Config, Overrides};
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut e: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    e.entry("STATE_DIRECTORY".into())
+        .or_insert_with(|| "/tmp/cc-state".into());
+    e.entry("RUNTIME_DIRECTORY".into())
+        .or_insert_with(|| "/tmp/cc-run".into());
+    e
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/camcensus.toml")
+}
+
+fn write_tmp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("camcensus-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
 }
 
 #[test]
-fn parse_section_matches_limits_default() {
-    let text = include_str!("../config/camcensus.toml");
-    let d = Limits::default();
-    let want = [
-        ("max_datagram", d.max_datagram),
-        ("max_depth", d.max_depth),
-        ("max_events", d.max_events),
-        ("max_text", d.max_text),
-        ("max_attributes", d.max_attributes),
-        ("max_endpoints", d.max_endpoints),
-        ("max_types", d.max_types),
-        ("max_scopes", d.max_scopes),
-        ("max_xaddrs", d.max_xaddrs),
-    ];
-    let got = section(text, "parse");
-    let want: Vec<(String, usize)> = want.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    assert_eq!(got, want);
+fn the_example_config_is_exactly_the_defaults() {
+    let e = env(&[]);
+    let defaults = Config::load(None, &e, &Overrides::default()).expect("defaults are valid");
+    let example =
+        Config::load(Some(&example()), &e, &Overrides::default()).expect("example is valid");
+    assert_eq!(example, defaults);
+    assert_eq!(defaults.listen.port, 3702);
+    assert_eq!(defaults.listen.receive_buffer, 8 << 20);
+    assert_eq!(defaults.store.stale_after, Duration::from_secs(30 * 86_400));
+    assert_eq!(defaults.store.state_dir, PathBuf::from("/tmp/cc-state"));
+    assert_eq!(
+        defaults.api.socket,
+        PathBuf::from("/tmp/cc-run/camcensus.sock")
+    );
+    assert_eq!(defaults.parse, camcensus::wsd::Limits::default());
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let p = write_tmp(
+        "bad.toml",
+        "[listen]\nport = 70000\nreceive_buffer = \"4 parsecs\"\nportt = 1\nipv4 = false\nipv6 = false\n\
+         [store]\nstale_after = 30\nflush_interval = \"soon\"\n[nonsense]\nx = 1\n[log]\nlevel = \"[\"\n",
+    );
+    let err = Config::load(Some(&p), &env(&[]), &Overrides::default()).expect_err("invalid");
+    let text = err.to_string();
+    for needle in [
+        "unknown key listen.portt",
+        "unknown section [nonsense]",
+        "listen.port",
+        "listen.receive_buffer",
+        "both false",
+        "store.stale_after",
+        "store.flush_interval",
+        "log.level",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+    assert!(err.problems.len() >= 8, "{text}");
+}
+
+#[test]
+fn environment_then_command_line_override_the_file() {
+    let p = write_tmp(
+        "layer.toml",
+        "[listen]\nport = 4000\ninterfaces = [\"eth9\"]\n[store]\nmax_devices = 5\n",
+    );
+    let e = env(&[
+        ("CAMCENSUS__LISTEN__PORT", "4001"),
+        ("CAMCENSUS__LISTEN__EXCLUDE", "lo,br*"),
+        ("CAMCENSUS__STORE__FLUSH_INTERVAL", "250ms"),
+        ("CAMCENSUS__LISTEN__RECEIVE_BUFFER", "1MiB"),
+    ]);
+    let o = Overrides {
+        interfaces: vec!["vlan10".into(), "vlan20".into()],
+        state_dir: Some("/srv/cc".into()),
+        socket: None,
+    };
+    let c = Config::load(Some(&p), &e, &o).expect("valid");
+    assert_eq!(c.listen.port, 4001);
+    assert_eq!(c.listen.exclude, ["lo", "br*"]);
+    assert_eq!(c.listen.interfaces, ["vlan10", "vlan20"]);
+    assert_eq!(c.listen.receive_buffer, 1 << 20);
+    assert_eq!(c.store.flush_interval, Duration::from_millis(250));
+    assert_eq!(c.store.max_devices, 5);
+    assert_eq!(c.store.state_dir, PathBuf::from("/srv/cc"));
+}
+
+#[test]
+fn unknown_environment_keys_are_rejected_too() {
+    let err = Config::load(
+        None,
+        &env(&[("CAMCENSUS__LISTEN__PROT", "1")]),
+        &Overrides::default(),
+    )
+    .expect_err("typo in the environment");
+    assert!(err.to_string().contains("unknown key listen.prot"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let err = Config::load(
+        Some(Path::new("/nonexistent/camcensus.toml")),
+        &env(&[]),
+        &Overrides::default(),
+    )
+    .expect_err("missing file");
+    assert!(
+        err.to_string().contains("/nonexistent/camcensus.toml"),
+        "{err}"
+    );
 }

@@ -1,0 +1,139 @@
+//! Daemon configuration in two stages: the `config` crate layers built-in defaults, a TOML
+//! file, `CAMCENSUS__SECTION__KEY` environment variables and command-line overrides; then
+//! every key is read and checked into a typed [`Config`], collecting *all* problems
+//! (unknown keys, wrong types, bad units, invalid values) into one [`ConfigError`].
+
+mod paths;
+mod read;
+pub mod units;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::store::StoreLimits;
+use crate::wsd::Limits;
+
+pub use paths::{default_socket, default_state_dir};
+
+/// Where the daemon looks for its configuration when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/camcensus/camcensus.toml";
+
+/// Exit status for a bad configuration (EX_CONFIG), for `ExecStartPre=camcensusd --check-config`.
+pub const EXIT_CONFIG: u8 = 78;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub listen: ListenConfig,
+    pub store: StoreConfig,
+    pub api: ApiConfig,
+    pub parse: Limits,
+    pub identify: IdentifyConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListenConfig {
+    /// Interface names or globs to listen on; empty means every multicast-capable one.
+    pub interfaces: Vec<String>,
+    /// Interface names or globs never listened on.
+    pub exclude: Vec<String>,
+    pub port: u16,
+    pub ipv4: bool,
+    pub ipv6: bool,
+    /// Requested SO_RCVBUF in bytes (the kernel may cap it; the effective size is logged).
+    pub receive_buffer: u64,
+    /// How often interfaces are rescanned for appearance, disappearance, address changes.
+    pub rescan_interval: Duration,
+    /// IPv4 group memberships per socket; 0 reads net.ipv4.igmp_max_memberships.
+    pub max_memberships_per_socket: usize,
+    /// Datagrams per second each source may send before being dropped (token refill rate).
+    pub rate_per_source: u32,
+    /// Burst size of the per-source token bucket.
+    pub rate_burst: u32,
+    /// Sources tracked by the rate limiter.
+    pub max_sources: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    pub state_dir: PathBuf,
+    pub max_devices: usize,
+    pub stale_after: Duration,
+    pub flush_interval: Duration,
+    pub dedup_window: Duration,
+    pub max_probers: usize,
+    /// Events older than this are deleted from the event log.
+    pub event_retention: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiConfig {
+    pub socket: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentifyConfig {
+    /// Extra identification rules (TSV), added to the built-in ones.
+    pub rules_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogConfig {
+    /// A tracing filter: `info`, `debug`, `camcensus=debug,warn`. `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+/// Command-line values that win over the file and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub interfaces: Vec<String>,
+    pub state_dir: Option<PathBuf>,
+    pub socket: Option<PathBuf>,
+}
+
+/// Everything wrong with a configuration, one problem per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} problem(s) in the configuration:",
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Load from an optional TOML file, an environment (normally `std::env::vars()`, passed
+    /// in so tests never touch the process environment) and command-line overrides.
+    pub fn load(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        read::load(file, env, overrides)
+    }
+
+    pub fn store_limits(&self) -> StoreLimits {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        StoreLimits {
+            max_devices: self.store.max_devices,
+            stale_after: ms(self.store.stale_after),
+            dedup_window: ms(self.store.dedup_window),
+            max_probers: self.store.max_probers,
+            ..StoreLimits::default()
+        }
+    }
+}

@@ -10,6 +10,10 @@ pub mod cli;
 #[cfg(feature = "daemon")]
 pub mod config;
 pub mod identify;
+#[cfg(feature = "daemon")]
+pub mod net;
 pub mod onvif;
+#[cfg(feature = "daemon")]
+pub mod persist;
 pub mod store;
 pub mod wsd;

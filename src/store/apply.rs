@@ -7,7 +7,7 @@ use super::model::*;
 use super::{Change, Observation, Store};
 use crate::identify::{Identity, Mac};
 use crate::onvif::{self, Category};
-use crate::wsd::{AppSequence, Body, Endpoint, MetadataVersion, QName};
+use crate::wsd::{AppSequence, Body, Endpoint, MetadataVersion};
 
 /// How a message speaks about an endpoint.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -454,24 +454,6 @@ fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
     true
 }
 
-/// `{namespace}local`, or `local` when the namespace is unknown.
-pub fn type_string(q: &QName) -> String {
-    match &q.namespace {
-        Some(ns) => format!("{{{ns}}}{}", q.local),
-        None => q.local.clone(),
-    }
-}
-
 fn verdict(id: &Identity) -> Verdict {
-    Verdict {
-        class: id.class,
-        manufacturer: id.manufacturer.clone(),
-        brand: id.brand.clone(),
-        family: id.family.clone(),
-        model: id.model.clone(),
-        confidence: id.confidence,
-        conflict: id.conflict,
-        watchlist: id.watchlist,
-        evidence: id.evidence.clone(),
-    }
+    Verdict::from(id)
 }

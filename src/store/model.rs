@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::identify::{Class, Confidence, Evidence, Mac};
+use crate::identify::{Class, Confidence, Evidence, Identity, Mac};
+use crate::onvif::Scope;
+use crate::wsd::{Endpoint, Epr, MetadataVersion, QName, XAddr};
 
 /// Milliseconds since the Unix epoch. The store never reads a clock: callers pass `now`.
 pub type Millis = u64;
@@ -156,4 +158,75 @@ pub struct Prober {
     pub seen: Seen,
     pub probes: u64,
     pub resolves: u64,
+}
+
+impl Verdict {
+    /// No verdict yet (before identification).
+    pub fn unknown() -> Verdict {
+        Verdict {
+            class: Class::Unknown,
+            manufacturer: None,
+            brand: None,
+            family: None,
+            model: None,
+            confidence: Confidence::Unknown,
+            conflict: false,
+            watchlist: false,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+impl From<&Identity> for Verdict {
+    fn from(id: &Identity) -> Verdict {
+        Verdict {
+            class: id.class,
+            manufacturer: id.manufacturer.clone(),
+            brand: id.brand.clone(),
+            family: id.family.clone(),
+            model: id.model.clone(),
+            confidence: id.confidence,
+            conflict: id.conflict,
+            watchlist: id.watchlist,
+            evidence: id.evidence.clone(),
+        }
+    }
+}
+
+/// `{namespace}local`, or `local` when the namespace is unknown.
+pub fn type_string(q: &QName) -> String {
+    match &q.namespace {
+        Some(ns) => format!("{{{ns}}}{}", q.local),
+        None => q.local.clone(),
+    }
+}
+
+/// The inverse of [`type_string`].
+pub fn parse_type_string(s: &str) -> QName {
+    match s.strip_prefix('{').and_then(|r| r.split_once('}')) {
+        Some((ns, local)) => QName {
+            namespace: Some(ns.to_string()),
+            local: local.to_string(),
+        },
+        None => QName {
+            namespace: None,
+            local: s.to_string(),
+        },
+    }
+}
+
+impl Device {
+    /// The endpoint as last announced, rebuilt from the stored facts (to re-identify it).
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            epr: Epr {
+                address: self.epr.clone(),
+                key: self.key.clone(),
+            },
+            types: self.types.iter().map(|t| parse_type_string(t)).collect(),
+            scopes: self.scopes.iter().map(|s| Scope::parse(s)).collect(),
+            xaddrs: self.xaddrs.iter().map(|x| XAddr::parse(x)).collect(),
+            metadata_version: self.metadata_version.as_deref().map(MetadataVersion::parse),
+        }
+    }
 }

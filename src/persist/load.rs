@@ -1,0 +1,185 @@
+//! Loading the inventory at start-up.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use rusqlite::Row;
+use serde_json::Value;
+
+use super::{Db, PersistError};
+use crate::identify::{Identifier, Mac};
+use crate::store::{ConflictKind, Device, KindCounts, Millis, Prober, Seen, Status, Verdict};
+
+fn u(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn list(text: &str) -> Vec<String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(v)) => v
+            .into_iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn conflicts(text: &str) -> std::collections::BTreeMap<ConflictKind, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => m
+            .into_iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    ConflictKind::parse(&k)?,
+                    v.as_str().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect(),
+        _ => Default::default(),
+    }
+}
+
+fn seen(first: i64, last: i64, count: i64) -> Seen {
+    Seen {
+        first: u(first),
+        last: u(last),
+        count: u(count),
+    }
+}
+
+fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
+    let app = match (
+        r.get::<_, Option<i64>>("app_instance")?,
+        r.get::<_, Option<i64>>("app_message")?,
+    ) {
+        (Some(a), Some(b)) => Some((u(a), u(b))),
+        _ => None,
+    };
+    Ok(Device {
+        id: u(r.get("id")?),
+        key: r.get("epr_key")?,
+        epr: r.get("epr")?,
+        types: list(&r.get::<_, String>("types")?),
+        scopes: list(&r.get::<_, String>("scopes")?),
+        xaddrs: list(&r.get::<_, String>("xaddrs")?),
+        metadata_version: r.get("metadata_version")?,
+        name: r.get("name")?,
+        hardware: r.get("hardware")?,
+        locations: list(&r.get::<_, String>("locations")?),
+        macs: list(&r.get::<_, String>("macs")?)
+            .iter()
+            .filter_map(|m| Mac::parse(m))
+            .collect(),
+        verdict: Verdict::unknown(),
+        addresses: Default::default(),
+        interfaces: Default::default(),
+        seen: seen(
+            r.get("first_seen")?,
+            r.get("last_seen")?,
+            r.get("seen_count")?,
+        ),
+        counts: KindCounts {
+            hello: u(r.get("hello_count")?),
+            bye: u(r.get("bye_count")?),
+            probe_match: u(r.get("probe_match_count")?),
+            resolve_match: u(r.get("resolve_match_count")?),
+        },
+        app_sequence: app,
+        restarts: u(r.get("restarts")?),
+        status: Status::parse(&r.get::<_, String>("status")?).unwrap_or(Status::Active),
+        conflicts: conflicts(&r.get::<_, String>("conflicts")?),
+    })
+}
+
+impl Db {
+    /// Every device (verdicts re-derived with `identifier`) and every prober.
+    pub fn load(
+        &self,
+        identifier: &Identifier,
+    ) -> Result<(Vec<Device>, Vec<Prober>), PersistError> {
+        self.load_inner(identifier).map_err(|e| self.err(e))
+    }
+
+    fn load_inner(&self, identifier: &Identifier) -> rusqlite::Result<(Vec<Device>, Vec<Prober>)> {
+        let mut devices: HashMap<u64, Device> = HashMap::new();
+        let mut stmt = self.conn.prepare("SELECT * FROM devices")?;
+        for d in stmt.query_map([], device)? {
+            let mut d = d?;
+            d.verdict = Verdict::from(&identifier.identify(&d.endpoint()));
+            devices.insert(d.id, d);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT device_id, address, first_seen, last_seen, count FROM device_addresses",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (Some(d), Ok(ip)) = (
+                devices.get_mut(&u(r.get(0)?)),
+                r.get::<_, String>(1)?.parse::<IpAddr>(),
+            ) else {
+                continue;
+            };
+            d.addresses
+                .insert(ip, seen(r.get(2)?, r.get(3)?, r.get(4)?));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT device_id, interface, first_seen, last_seen, count FROM device_interfaces",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(d) = devices.get_mut(&u(r.get(0)?)) {
+                d.interfaces
+                    .insert(r.get(1)?, seen(r.get(2)?, r.get(3)?, r.get(4)?));
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT address, interface, first_seen, last_seen, count, probes, resolves FROM probers")?;
+        let mut probers = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let Ok(address) = r.get::<_, String>(0)?.parse::<IpAddr>() else {
+                continue;
+            };
+            probers.push(Prober {
+                address,
+                interface: r.get(1)?,
+                seen: seen(r.get(2)?, r.get(3)?, r.get(4)?),
+                probes: u(r.get(5)?),
+                resolves: u(r.get(6)?),
+            });
+        }
+        let mut devices: Vec<Device> = devices.into_values().collect();
+        devices.sort_by_key(|d| d.id);
+        Ok((devices, probers))
+    }
+
+    /// Events since `since` (ms), oldest first, at most `limit`.
+    pub fn events_since(
+        &self,
+        since: Millis,
+        limit: usize,
+    ) -> Result<Vec<(Millis, Option<u64>, String, String)>, PersistError> {
+        let run = || -> rusqlite::Result<_> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT at, device_id, kind, detail FROM events WHERE at >= ?1 ORDER BY id LIMIT ?2")?;
+            let rows = stmt.query_map(
+                [
+                    i64::try_from(since).unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                ],
+                |r| {
+                    Ok((
+                        u(r.get(0)?),
+                        r.get::<_, Option<i64>>(1)?.map(u),
+                        r.get(2)?,
+                        r.get(3)?,
+                    ))
+                },
+            )?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+}

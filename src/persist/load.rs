@@ -10,6 +10,15 @@ use super::{Db, PersistError};
 use crate::identify::{Identifier, Mac};
 use crate::store::{ConflictKind, Device, KindCounts, Millis, Prober, Seen, Status, Verdict};
 
+/// An event as read back from the log (`detail` is JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub at: Millis,
+    pub device_id: Option<u64>,
+    pub kind: String,
+    pub detail: String,
+}
+
 fn u(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }

@@ -8,6 +8,7 @@ mod load;
 mod schema;
 mod write;
 
+pub use load::StoredEvent;
 pub use schema::SCHEMA_VERSION;
 pub use write::{Batch, Event};
 

@@ -83,7 +83,7 @@ fn devices_probers_and_events_survive_a_reopen() {
     assert_eq!(probers, store.probers().cloned().collect::<Vec<_>>());
     let events = db.events_since(0, 10).expect("events");
     assert_eq!(events.len(), 2);
-    assert_eq!(events[0].2, "appeared");
+    assert_eq!(events[0].kind, "appeared");
     assert_eq!(db.prune_events(1_001).expect("prune"), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

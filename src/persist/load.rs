@@ -168,7 +168,7 @@ impl Db {
         &self,
         since: Millis,
         limit: usize,
-    ) -> Result<Vec<(Millis, Option<u64>, String, String)>, PersistError> {
+    ) -> Result<Vec<StoredEvent>, PersistError> {
         let run = || -> rusqlite::Result<_> {
             let mut stmt = self
                 .conn
@@ -179,12 +179,12 @@ impl Db {
                     i64::try_from(limit).unwrap_or(i64::MAX),
                 ],
                 |r| {
-                    Ok((
-                        u(r.get(0)?),
-                        r.get::<_, Option<i64>>(1)?.map(u),
-                        r.get(2)?,
-                        r.get(3)?,
-                    ))
+                    Ok(StoredEvent {
+                        at: u(r.get(0)?),
+                        device_id: r.get::<_, Option<i64>>(1)?.map(u),
+                        kind: r.get(2)?,
+                        detail: r.get(3)?,
+                    })
                 },
             )?;
             rows.collect()

@@ -9,6 +9,8 @@ pub mod api;
 pub mod cli;
 #[cfg(feature = "daemon")]
 pub mod config;
+#[cfg(feature = "daemon")]
+pub mod daemon;
 pub mod identify;
 #[cfg(feature = "daemon")]
 pub mod net;

@@ -1,26 +1,108 @@
-//! `camcensusd`: the sensor daemon. For now it only reports its version; the listener,
-//! store and API arrive in later releases.
+//! `camcensusd`: the passive WS-Discovery sensor daemon. Parses flags, loads the
+//! configuration, sets up logging and signals, and hands over to `camcensus::daemon::run`.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+use camcensus::config::{Config, Overrides, DEFAULT_CONFIG_PATH, EXIT_CONFIG};
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "camcensusd",
+    version,
+    about = "Passive WS-Discovery census of network cameras"
+)]
+struct Args {
+    /// Configuration file (default: /etc/camcensus/camcensus.toml when it exists).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Listen on this interface (name or glob); repeatable. Overrides listen.interfaces.
+    #[arg(long = "interface", value_name = "NAME")]
+    interfaces: Vec<String>,
+    /// Directory for the inventory database. Overrides store.state_dir.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Path of the query socket. Overrides api.socket.
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// Validate the configuration and exit: 0 if valid, 78 listing every problem otherwise.
+    #[arg(long)]
+    check_config: bool,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("--version" | "-V") => {
-            println!("camcensusd {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+    let args = Args::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let file = args.config.clone().or_else(|| {
+        let default = Path::new(DEFAULT_CONFIG_PATH);
+        default.exists().then(|| default.to_path_buf())
+    });
+    let overrides = Overrides {
+        interfaces: args.interfaces.clone(),
+        state_dir: args.state_dir.clone(),
+        socket: args.socket.clone(),
+    };
+    let config = match Config::load(file.as_deref(), &env, &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            let from = file
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "defaults and environment".into());
+            eprintln!("camcensusd: {e}\n(configuration from {from}; see config/camcensus.toml for every key)");
+            return ExitCode::from(EXIT_CONFIG);
         }
-        Some("--help" | "-h") => {
-            println!(
-                "camcensusd {}: passive WS-Discovery camera census daemon",
-                env!("CARGO_PKG_VERSION")
-            );
-            println!("usage: camcensusd [--version]");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("camcensusd: unknown argument {other:?}; try --help");
-            ExitCode::from(2)
+    };
+    if args.check_config {
+        println!("configuration OK");
+        return ExitCode::SUCCESS;
+    }
+    match run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("camcensusd: {e:#}");
+            ExitCode::FAILURE
         }
     }
+}
+
+fn run(config: Config) -> anyhow::Result<()> {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.level.clone());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).context("log filter")?)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time() // journald stamps every line
+        .init();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let shutdown = CancellationToken::new();
+        let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
+        let result = camcensus::daemon::run(config, shutdown).await;
+        signals.abort();
+        result.map_err(anyhow::Error::from)
+    })
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    shutdown.cancel();
 }

@@ -1,0 +1,166 @@
+//! `camcensusd`: wiring of the sensor. The binary binds nothing itself; [`run`] takes the
+//! configuration and one cancellation token, and returns when the token is cancelled and
+//! everything is flushed, or when a task fails.
+
+mod ingest;
+mod journal;
+mod listener;
+mod rate;
+mod stats;
+mod tasks;
+
+pub use stats::{InterfaceStats, Stats};
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info};
+
+use crate::config::Config;
+use crate::identify::{Identifier, RuleError};
+use crate::persist::{Db, PersistError};
+use crate::store::{Millis, Store};
+use ingest::{Ingest, Shared};
+use journal::Journal;
+use listener::Listener;
+use rate::RateLimiter;
+
+/// Events kept in memory between flushes; beyond this they are counted and dropped.
+pub const MAX_PENDING_EVENTS: usize = 100_000;
+/// Journal entries that trigger a flush before the interval.
+pub const FLUSH_THRESHOLD: usize = 20_000;
+/// Time allowed for tasks to stop after cancellation.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Persist(#[from] PersistError),
+    #[error("cannot read rules file {path}: {source}")]
+    RulesFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("bad identification rules: {0}")]
+    Rules(#[from] RuleError),
+    #[error("network: {0}")]
+    Net(#[from] std::io::Error),
+    #[error("task failed: {0}")]
+    Task(String),
+}
+
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
+    let Some(path) = &config.identify.rules_file else {
+        return Ok(Identifier::builtin()?);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| DaemonError::RulesFile {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(Identifier::with_user_rules(&[(
+        &path.display().to_string(),
+        &text,
+    )])?)
+}
+
+/// Run the daemon until `shutdown` is cancelled.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
+    let started = std::time::Instant::now();
+    let identifier = identifier(&config)?;
+    let db = Db::open(&config.store.state_dir)?;
+    let (devices, probers) = db.load(&identifier)?;
+    let mut store = Store::new(config.store_limits());
+    store.load(devices, probers);
+    info!(devices = store.len(), db = %db.path().display(), ms = started.elapsed().as_millis() as u64, "inventory loaded");
+    let listen = &config.listen;
+    let shared = Arc::new(Mutex::new(Shared::new(
+        store,
+        Journal::new(MAX_PENDING_EVENTS),
+        RateLimiter::new(
+            listen.rate_per_source,
+            listen.rate_burst,
+            listen.max_sources,
+        ),
+    )));
+    let flush_now = Arc::new(Notify::new());
+    let ingest = Arc::new(Ingest {
+        limits: config.parse.clone(),
+        identifier,
+        shared: shared.clone(),
+        flush_now: flush_now.clone(),
+        flush_threshold: FLUSH_THRESHOLD,
+    });
+    let mut listener = Listener::new(config.listen.clone());
+    let sockets = listener.reconcile(&crate::net::interfaces::scan()?)?;
+    info!(
+        interfaces = listener.joined(),
+        "listening (passive: camcensusd sends nothing)"
+    );
+
+    let tracker = TaskTracker::new();
+    let failed = CancellationToken::new();
+    let heartbeat = Arc::new(AtomicU64::new(now_ms()));
+    let ctx = tasks::Ctx {
+        shared: shared.clone(),
+        ingest,
+        shutdown: shutdown.clone(),
+        failed: failed.clone(),
+        tracker: tracker.clone(),
+        heartbeat,
+    };
+    for s in sockets {
+        ctx.spawn_receiver(s.socket, listener.names.clone());
+    }
+    tracker.spawn(tasks::flush_loop(
+        ctx.clone(),
+        db,
+        config.store.flush_interval,
+        config.store.event_retention,
+        flush_now,
+    ));
+    tracker.spawn(tasks::tick_loop(ctx.clone()));
+    tracker.spawn(tasks::rescan_loop(
+        ctx.clone(),
+        listener,
+        config.listen.rescan_interval,
+    ));
+    tracker.spawn(tasks::watchdog_loop(ctx.clone()));
+    tasks::notify_ready(ingest::lock(&shared).store.len());
+
+    tokio::select! {
+        _ = shutdown.cancelled() => info!("shutting down"),
+        _ = failed.cancelled() => error!("a task failed: shutting down"),
+    }
+    shutdown.cancel();
+    tasks::notify_stopping();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        return Err(DaemonError::Task(
+            "tasks did not stop within the grace period".into(),
+        ));
+    }
+    if failed.is_cancelled() {
+        return Err(DaemonError::Task("see the log above".into()));
+    }
+    let s = ingest::lock(&shared);
+    info!(
+        devices = s.store.len(),
+        accepted = s.stats.accepted,
+        "stopped"
+    );
+    Ok(())
+}

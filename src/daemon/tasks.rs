@@ -1,0 +1,198 @@
+//! Background tasks: receive loops, flushing, stale ticks, interface rescans, watchdog.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, error, info, warn};
+
+use super::ingest::{lock, Ingest, Shared};
+use super::listener::{self, Listener, Names};
+use super::now_ms;
+use crate::persist::{Batch, Db};
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub shared: Arc<Mutex<Shared>>,
+    pub ingest: Arc<Ingest>,
+    pub shutdown: CancellationToken,
+    /// Cancelled when a task fails: the daemon then stops with a non-zero exit.
+    pub failed: CancellationToken,
+    pub tracker: TaskTracker,
+    pub heartbeat: Arc<AtomicU64>,
+}
+
+impl Ctx {
+    pub fn spawn_receiver(&self, socket: Arc<UdpSocket>, names: Names) {
+        let fut = listener::receive(
+            socket,
+            self.ingest.clone(),
+            names,
+            self.heartbeat.clone(),
+            self.shutdown.clone(),
+        );
+        self.tracker.spawn(fut);
+    }
+}
+
+pub async fn flush_loop(
+    ctx: Ctx,
+    db: Db,
+    interval: Duration,
+    retention: Duration,
+    now: Arc<Notify>,
+) {
+    let db = Arc::new(Mutex::new(db));
+    let mut last_prune = 0;
+    loop {
+        tokio::select! {
+            _ = ctx.shutdown.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
+            _ = now.notified() => {}
+        }
+        flush(&ctx, &db).await;
+        if now_ms().saturating_sub(last_prune) > 3_600_000 {
+            last_prune = now_ms();
+            let before = now_ms().saturating_sub(retention.as_millis() as u64);
+            let db = db.clone();
+            let pruned =
+                tokio::task::spawn_blocking(move || lock_db(&db).prune_events(before)).await;
+            if let Ok(Ok(n)) = pruned {
+                debug!(events = n, "event log pruned");
+            }
+        }
+    }
+    flush(&ctx, &db).await;
+    info!("final flush done");
+}
+
+fn lock_db(db: &Mutex<Db>) -> std::sync::MutexGuard<'_, Db> {
+    db.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Write everything dirty in one transaction, off the async threads. A failed write puts
+/// the batch back (nothing is lost while the process lives) and is logged as an error.
+async fn flush(ctx: &Ctx, db: &Arc<Mutex<Db>>) {
+    let batch: Batch = {
+        let mut guard = lock(&ctx.shared);
+        let s = &mut *guard;
+        s.journal.take(&s.store)
+    };
+    if batch.is_empty() {
+        return;
+    }
+    let db2 = db.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let r = lock_db(&db2).write(&batch);
+        (r, batch)
+    })
+    .await;
+    let mut s = lock(&ctx.shared);
+    match result {
+        Ok((Ok(()), _)) => {
+            s.stats.flushes += 1;
+            s.stats.last_flush = now_ms();
+            let n = s.store.len();
+            drop(s);
+            notify_status(n);
+        }
+        Ok((Err(e), batch)) => {
+            s.stats.flush_errors += 1;
+            error!(error = %e, "cannot write the inventory database (check disk space and permissions); will retry");
+            let Shared { journal, .. } = &mut *s;
+            journal.requeue(batch);
+        }
+        Err(e) => {
+            error!(error = %e, "database writer panicked");
+            ctx.failed.cancel();
+        }
+    }
+}
+
+pub async fn tick_loop(ctx: Ctx) {
+    loop {
+        tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+        }
+        let now = now_ms();
+        let mut guard = lock(&ctx.shared);
+        let s = &mut *guard;
+        let changes = s.store.tick(now);
+        if !changes.is_empty() {
+            info!(
+                devices = changes.len(),
+                "devices went stale (not heard from for store.stale_after)"
+            );
+        }
+        s.journal.record(&changes, &s.store, now);
+    }
+}
+
+pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {
+    loop {
+        tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let scanned = match crate::net::interfaces::scan() {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(error = %e, "cannot list interfaces");
+                continue;
+            }
+        };
+        match listener.reconcile(&scanned) {
+            Ok(new) => {
+                for s in new {
+                    ctx.spawn_receiver(s.socket, listener.names.clone());
+                }
+            }
+            Err(e) => {
+                error!(error = %e, "cannot open a listening socket");
+                ctx.failed.cancel();
+                return;
+            }
+        }
+    }
+}
+
+/// Ping the systemd watchdog while the receive loops are alive (they beat every second).
+pub async fn watchdog_loop(ctx: Ctx) {
+    let Some(timeout) = sd_notify::watchdog_enabled().filter(|d| !d.is_zero()) else {
+        return;
+    };
+    let period = timeout / 2;
+    let usec = u64::try_from(timeout.as_micros()).unwrap_or(u64::MAX);
+    loop {
+        tokio::select! {
+            _ = ctx.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        let age = now_ms().saturating_sub(ctx.heartbeat.load(Ordering::Relaxed));
+        if age < (usec / 1000).max(2_000) {
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+        }
+    }
+}
+
+pub fn notify_ready(devices: usize) {
+    let status = format!("{devices} devices");
+    let _ = sd_notify::notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status(&status),
+    ]);
+}
+
+fn notify_status(devices: usize) {
+    let status = format!("{devices} devices");
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Status(&status)]);
+}
+
+pub fn notify_stopping() {
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+}

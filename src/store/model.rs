@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::identify::{Class, Confidence, Evidence, Identity, Mac};
+use crate::identify::{Class, Confidence, Identity, Mac};
 use crate::onvif::Scope;
 use crate::wsd::{Endpoint, Epr, MetadataVersion, QName, XAddr};
 
@@ -71,7 +71,8 @@ pub struct KindCounts {
     pub resolve_match: u64,
 }
 
-/// The verdict as stored (a snapshot of `identify::Identity`).
+/// The verdict as stored: a snapshot of `identify::Identity` without its evidence list
+/// (about a kilobyte per device; re-derived on demand from [`Device::endpoint`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub class: Class,
@@ -82,7 +83,6 @@ pub struct Verdict {
     pub confidence: Confidence,
     pub conflict: bool,
     pub watchlist: bool,
-    pub evidence: Vec<Evidence>,
 }
 
 /// Conflicts are flagged on the record, never merged silently.
@@ -172,7 +172,6 @@ impl Verdict {
             confidence: Confidence::Unknown,
             conflict: false,
             watchlist: false,
-            evidence: Vec::new(),
         }
     }
 }
@@ -188,7 +187,6 @@ impl From<&Identity> for Verdict {
             confidence: id.confidence,
             conflict: id.conflict,
             watchlist: id.watchlist,
-            evidence: id.evidence.clone(),
         }
     }
 }

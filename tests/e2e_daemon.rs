@@ -46,24 +46,23 @@ impl Daemon {
             Instant::now().elapsed().as_nanos() + rand_suffix()
         ));
         let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns",
-            "exec",
-            &net.rx,
-            env!("CARGO_BIN_EXE_camcensusd"),
-            "--interface",
-            RX_IF,
-        ])
-        .arg("--state-dir")
-        .arg(dir)
-        .arg("--socket")
-        .arg(dir.join("camcensus.sock"))
-        .env("CAMCENSUS__STORE__FLUSH_INTERVAL", "100ms")
-        .env("CAMCENSUS__LISTEN__RESCAN_INTERVAL", "200ms")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(File::create(&log).expect("log file"));
+        cmd.args(["netns", "exec", &net.rx, env!("CARGO_BIN_EXE_camcensusd")]);
+        if !env
+            .iter()
+            .any(|(k, _)| *k == "CAMCENSUS__LISTEN__INTERFACES")
+        {
+            cmd.args(["--interface", RX_IF]);
+        }
+        cmd.arg("--state-dir")
+            .arg(dir)
+            .arg("--socket")
+            .arg(dir.join("camcensus.sock"))
+            .env("CAMCENSUS__STORE__FLUSH_INTERVAL", "100ms")
+            .env("CAMCENSUS__LISTEN__RESCAN_INTERVAL", "200ms")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("log file"));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -346,4 +345,70 @@ fn another_ws_discovery_program_on_the_port_keeps_receiving() {
     });
     daemon.stop();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn memberships_are_sharded_and_new_interfaces_are_picked_up() {
+    require_netns!();
+    let net = Net::new();
+    let dir = state_dir("vlans");
+    for id in 1..=6 {
+        net.add_vlan(id);
+    }
+    // Four memberships per socket: the 7 interfaces (vrx + 6 VLANs) need two IPv4 sockets.
+    let env = [
+        ("CAMCENSUS__LISTEN__MAX_MEMBERSHIPS_PER_SOCKET", "4"),
+        ("CAMCENSUS__LISTEN__IPV6", "false"),
+    ];
+    let mut cmd_env: Vec<(&str, &str)> = env.to_vec();
+    cmd_env.push(("CAMCENSUS__LISTEN__RATE_PER_SOURCE", "1000"));
+    let daemon = start_on(&net, &dir, "vrx*", &cmd_env);
+    wait_for("seven memberships", || {
+        daemon
+            .log_text()
+            .matches("joined WS-Discovery group")
+            .count()
+            >= 7
+    });
+    assert_eq!(
+        daemon.log_text().matches("socket bound").count(),
+        2,
+        "{}",
+        daemon.log_text()
+    );
+    for id in 1..=6u16 {
+        let from = Ipv4Addr::new(10, 78, id as u8, 1);
+        net.send_on(
+            &format!("vtx.{id}"),
+            from,
+            vec![hello(100 + usize::from(id))],
+        );
+    }
+    wait_for("a device per VLAN", || {
+        count(&dir, "SELECT count(*) FROM devices") == 6
+    });
+    // A VLAN added while running is joined by the next rescan.
+    net.add_vlan(7);
+    wait_for("the new VLAN joined", || {
+        daemon.log_text().contains("interface=\"vrx7\"")
+    });
+    net.send_on("vtx7", Ipv4Addr::new(10, 78, 7, 1), vec![hello(107)]);
+    wait_for("the device on the new VLAN", || {
+        count(&dir, "SELECT count(*) FROM devices") == 7
+    });
+    daemon.stop();
+    for id in 1..=7 {
+        let n = count(
+            &dir,
+            &format!("SELECT count(*) FROM device_interfaces WHERE interface = 'vrx{id}'"),
+        );
+        assert_eq!(n, 1, "vrx{id}: the arrival interface is recorded");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn start_on(net: &Net, dir: &Path, interfaces: &str, env: &[(&str, &str)]) -> Daemon {
+    let mut all = env.to_vec();
+    all.push(("CAMCENSUS__LISTEN__INTERFACES", interfaces));
+    Daemon::start(net, dir, &all)
 }

@@ -87,6 +87,44 @@ impl Net {
         net
     }
 
+    /// Add another link between the namespaces, standing for a camera VLAN: a veth pair
+    /// `vtxID` (10.78.ID.1/24) / `vrxID` (10.78.ID.2/24). (802.1Q sub-interfaces behave the
+    /// same for the listener, but not every test kernel has the 8021q module.)
+    pub fn add_vlan(&self, id: u16) {
+        let (tx_dev, rx_dev) = (format!("{TX_IF}{id}"), format!("{RX_IF}{id}"));
+        ip(&[
+            "-n", &self.tx, "link", "add", &tx_dev, "type", "veth", "peer", "name", &rx_dev,
+        ]);
+        ip(&["-n", &self.tx, "link", "set", &rx_dev, "netns", &self.rx]);
+        for (ns, dev, host) in [(&self.tx, &tx_dev, 1), (&self.rx, &rx_dev, 2)] {
+            ip(&[
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("10.78.{id}.{host}/24"),
+                "dev",
+                dev,
+            ]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+    }
+
+    /// Send datagrams once by IPv4 multicast out of TX interface `dev` (source `from`).
+    pub fn send_on(&self, dev: &str, from: Ipv4Addr, datagrams: Vec<Vec<u8>>) {
+        let _ = dev;
+        Net::within(&self.tx, move || {
+            let s = UdpSocket::bind((from, 0)).expect("bind");
+            SockRef::from(&s)
+                .set_multicast_if_v4(&from)
+                .expect("multicast if");
+            s.set_multicast_ttl_v4(1).expect("ttl");
+            for d in &datagrams {
+                s.send_to(d, GROUP_V4).expect("send");
+            }
+        })
+    }
+
     /// Run `f` on a thread that lives in namespace `ns`.
     pub fn within<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
         let path = format!("/run/netns/{ns}");

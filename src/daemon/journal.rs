@@ -3,9 +3,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use serde_json::json;
-
-use crate::persist::{Batch, Event};
+use crate::persist::{Batch, Event, EventDetail};
 use crate::store::{Change, Millis, Store};
 
 pub struct Journal {
@@ -66,15 +64,19 @@ impl Journal {
         self.events = events;
     }
 
-    /// Snapshot everything dirty into a batch and start afresh.
-    pub fn take(&mut self, store: &Store) -> Batch {
-        let devices = std::mem::take(&mut self.devices);
+    /// Snapshot up to `max_devices` dirty devices, and every dirty prober and event, into
+    /// a batch (chunks bound the memory a burst of new devices costs at flush time).
+    pub fn take(&mut self, store: &Store, max_devices: usize) -> Batch {
+        let mut devices = Vec::with_capacity(self.devices.len().min(max_devices));
+        while devices.len() < max_devices {
+            let Some(id) = self.devices.pop_first() else {
+                break;
+            };
+            devices.extend(store.device(id).cloned());
+        }
         let probers = std::mem::take(&mut self.probers);
         Batch {
-            devices: devices
-                .into_iter()
-                .filter_map(|id| store.device(id).cloned())
-                .collect(),
+            devices,
             probers: probers
                 .into_iter()
                 .filter_map(|(a, i)| store.prober(a, &i).cloned())
@@ -102,27 +104,45 @@ fn event(c: &Change, store: &Store, at: Millis) -> Option<Event> {
         Change::Added { id } => {
             let d = store.device(*id)?;
             let v = &d.verdict;
-            let detail = json!({"epr": d.epr, "class": v.class.as_str(), "family": v.family, "brand": v.brand,
-                                "model": v.model, "watchlist": v.watchlist});
+            let detail = EventDetail::Appeared {
+                epr: d.epr.clone(),
+                class: v.class.as_str(),
+                family: v.family.clone(),
+                brand: v.brand.clone(),
+                model: v.model.clone(),
+                watchlist: v.watchlist,
+            };
             (Some(*id), "appeared", detail)
         }
-        Change::Changed { id, fields } => (Some(*id), "changed", json!({ "fields": fields })),
-        Change::Departed { id } => (Some(*id), "departed", json!({})),
-        Change::Stale { id } => (Some(*id), "stale", json!({})),
+        Change::Changed { id, fields } => (
+            Some(*id),
+            "changed",
+            EventDetail::Changed {
+                fields: fields.clone(),
+            },
+        ),
+        Change::Departed { id } => (Some(*id), "departed", EventDetail::None),
+        Change::Stale { id } => (Some(*id), "stale", EventDetail::None),
         Change::Restarted { id, instance_id } => (
             Some(*id),
             "restarted",
-            json!({ "instance_id": instance_id }),
+            EventDetail::Restarted {
+                instance_id: *instance_id,
+            },
         ),
-        Change::Conflict { id, kind, detail } => (
-            Some(*id),
-            "conflict",
-            json!({"kind": kind.as_str(), "detail": detail}),
-        ),
+        Change::Conflict { id, kind, detail } => {
+            let detail = EventDetail::Conflict {
+                kind: kind.as_str(),
+                detail: detail.clone(),
+            };
+            (Some(*id), "conflict", detail)
+        }
         Change::CapReached { max_devices } => (
             None,
             "alarm",
-            json!({"alarm": "device_cap_reached", "max_devices": max_devices}),
+            EventDetail::CapReached {
+                max_devices: *max_devices,
+            },
         ),
         Change::Seen { .. } | Change::Prober { .. } => return None,
     };

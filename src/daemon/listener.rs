@@ -143,7 +143,7 @@ impl Listener {
                     receive_buffer = effective,
                     "socket bound"
                 );
-                if (effective as u64) < self.cfg.receive_buffer {
+                if (effective as u64) < self.cfg.receive_buffer.saturating_mul(2) {
                     warn!(
                         requested = self.cfg.receive_buffer,
                         effective, "receive buffer capped by net.core.rmem_max"

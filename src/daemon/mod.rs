@@ -33,6 +33,8 @@ use rate::RateLimiter;
 pub const MAX_PENDING_EVENTS: usize = 100_000;
 /// Journal entries that trigger a flush before the interval.
 pub const FLUSH_THRESHOLD: usize = 20_000;
+/// Devices written per transaction (bounds the memory of a flush after a burst).
+pub const FLUSH_CHUNK: usize = 2_000;
 /// Time allowed for tasks to stop after cancellation.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 

@@ -74,20 +74,33 @@ fn lock_db(db: &Mutex<Db>) -> std::sync::MutexGuard<'_, Db> {
     db.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Write everything dirty in one transaction, off the async threads. A failed write puts
-/// the batch back (nothing is lost while the process lives) and is logged as an error.
+/// Write everything dirty, in transactions of at most `FLUSH_CHUNK` devices.
 async fn flush(ctx: &Ctx, db: &Arc<Mutex<Db>>) {
+    while flush_chunk(ctx, db).await {}
+}
+
+/// One transaction, off the async threads; true if more may be pending. A failed write puts
+/// the batch back (nothing is lost while the process lives) and is logged as an error.
+async fn flush_chunk(ctx: &Ctx, db: &Arc<Mutex<Db>>) -> bool {
     let batch: Batch = {
         let mut guard = lock(&ctx.shared);
         let s = &mut *guard;
-        s.journal.take(&s.store)
+        s.journal.take(&s.store, super::FLUSH_CHUNK)
     };
     if batch.is_empty() {
-        return;
+        return false;
     }
     let db2 = db.clone();
     let result = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let r = lock_db(&db2).write(&batch);
+        debug!(
+            devices = batch.devices.len(),
+            probers = batch.probers.len(),
+            events = batch.events.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "flushed"
+        );
         (r, batch)
     })
     .await;
@@ -96,19 +109,22 @@ async fn flush(ctx: &Ctx, db: &Arc<Mutex<Db>>) {
         Ok((Ok(()), _)) => {
             s.stats.flushes += 1;
             s.stats.last_flush = now_ms();
-            let n = s.store.len();
+            let (n, more) = (s.store.len(), s.journal.pending() > 0);
             drop(s);
             notify_status(n);
+            more
         }
         Ok((Err(e), batch)) => {
             s.stats.flush_errors += 1;
             error!(error = %e, "cannot write the inventory database (check disk space and permissions); will retry");
             let Shared { journal, .. } = &mut *s;
             journal.requeue(batch);
+            false
         }
         Err(e) => {
             error!(error = %e, "database writer panicked");
             ctx.failed.cancel();
+            false
         }
     }
 }

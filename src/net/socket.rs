@@ -59,8 +59,8 @@ pub fn bind(family: Family, port: u16, receive_buffer: usize) -> io::Result<(Soc
 /// falls short try SO_RCVBUFFORCE (allowed with CAP_NET_ADMIN, harmlessly refused otherwise).
 fn set_receive_buffer(s: &Socket, wanted: usize) -> io::Result<usize> {
     s.set_recv_buffer_size(wanted)?;
-    // Linux reports twice the requested size (bookkeeping overhead included).
-    if s.recv_buffer_size()? < wanted {
+    // Linux doubles what it grants (bookkeeping overhead): a full grant reads back as 2x.
+    if s.recv_buffer_size()? < wanted.saturating_mul(2) {
         let _ = setsockopt(s, sockopt::RcvBufForce, &wanted);
     }
     s.recv_buffer_size()

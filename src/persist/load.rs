@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::{Db, PersistError};
 use crate::identify::{Identifier, Mac};
-use crate::store::{ConflictKind, Device, KindCounts, Millis, Prober, Seen, Status, Verdict};
+use crate::store::{
+    ConflictKind, Device, KindCounts, Millis, Prober, Seen, SmallMap, Status, Verdict,
+};
 
 /// An event as read back from the log (`detail` is JSON text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +35,7 @@ fn list(text: &str) -> Vec<String> {
     }
 }
 
-fn conflicts(text: &str) -> std::collections::BTreeMap<ConflictKind, String> {
+fn conflicts(text: &str) -> SmallMap<ConflictKind, String> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => m
             .into_iter()

@@ -10,7 +10,7 @@ mod write;
 
 pub use load::StoredEvent;
 pub use schema::SCHEMA_VERSION;
-pub use write::{Batch, Event};
+pub use write::{Batch, Event, EventDetail};
 
 use std::path::{Path, PathBuf};
 

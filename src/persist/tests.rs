@@ -1,7 +1,5 @@
 //! Round trips through a real SQLite file.
 
-use serde_json::json;
-
 use super::*;
 use crate::identify::Identifier;
 use crate::store::{Change, Observation, Store, StoreLimits};
@@ -64,7 +62,9 @@ fn devices_probers_and_events_survive_a_reopen() {
             at: 1_000,
             device_id: Some(1),
             kind: "appeared",
-            detail: json!({"epr": "x"}),
+            detail: EventDetail::Changed {
+                fields: vec!["scopes"],
+            },
         }],
     };
     {

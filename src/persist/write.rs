@@ -13,7 +13,60 @@ pub struct Event {
     pub device_id: Option<u64>,
     /// `appeared`, `changed`, `departed`, `stale`, `restarted`, `conflict`, `alarm`.
     pub kind: &'static str,
-    pub detail: Value,
+    pub detail: EventDetail,
+}
+
+/// What an event says beyond its kind. Kept typed on the ingest path; turned into JSON by
+/// the writer thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventDetail {
+    None,
+    Appeared {
+        epr: String,
+        class: &'static str,
+        family: Option<String>,
+        brand: Option<String>,
+        model: Option<String>,
+        watchlist: bool,
+    },
+    Changed {
+        fields: Vec<&'static str>,
+    },
+    Restarted {
+        instance_id: u64,
+    },
+    Conflict {
+        kind: &'static str,
+        detail: String,
+    },
+    CapReached {
+        max_devices: usize,
+    },
+}
+
+impl EventDetail {
+    pub fn to_json(&self) -> Value {
+        match self {
+            EventDetail::None => json!({}),
+            EventDetail::Appeared {
+                epr,
+                class,
+                family,
+                brand,
+                model,
+                watchlist,
+            } => {
+                json!({"epr": epr, "class": class, "family": family, "brand": brand, "model": model,
+                       "watchlist": watchlist})
+            }
+            EventDetail::Changed { fields } => json!({ "fields": fields }),
+            EventDetail::Restarted { instance_id } => json!({ "instance_id": instance_id }),
+            EventDetail::Conflict { kind, detail } => json!({"kind": kind, "detail": detail}),
+            EventDetail::CapReached { max_devices } => {
+                json!({"alarm": "device_cap_reached", "max_devices": max_devices})
+            }
+        }
+    }
 }
 
 /// What one flush writes: snapshots of the devices and probers that changed, and events.
@@ -63,7 +116,7 @@ impl Db {
                     i(e.at),
                     e.device_id.map(i),
                     e.kind,
-                    e.detail.to_string()
+                    e.detail.to_json().to_string()
                 ])
                 .map_err(wrap)?;
             }

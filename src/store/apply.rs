@@ -1,9 +1,9 @@
 //! How one observation changes the store.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::model::*;
+use super::small_map::SmallMap;
 use super::{Change, Observation, Store};
 use crate::identify::{Identity, Mac};
 use crate::onvif::{self, Category};
@@ -335,7 +335,7 @@ fn touch_place(
 }
 
 fn touch_bounded<K: Ord + Clone>(
-    map: &mut BTreeMap<K, Seen>,
+    map: &mut SmallMap<K, Seen>,
     key: K,
     now: Millis,
     max: usize,
@@ -372,14 +372,14 @@ fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Devic
         locations: Vec::new(),
         macs: identity.macs.iter().map(|m| m.mac).collect(),
         verdict: verdict(identity),
-        addresses: BTreeMap::new(),
-        interfaces: BTreeMap::new(),
+        addresses: SmallMap::new(),
+        interfaces: SmallMap::new(),
         seen: Seen::new(now),
         counts: KindCounts::default(),
         app_sequence: None,
         restarts: 0,
         status: Status::Active,
-        conflicts: BTreeMap::new(),
+        conflicts: SmallMap::new(),
     };
     refresh(&mut dev, ep, identity);
     dev

@@ -8,8 +8,10 @@
 mod apply;
 mod dedup;
 mod model;
+mod small_map;
 
 pub use model::*;
+pub use small_map::SmallMap;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -1,8 +1,8 @@
 //! The inventory's records: devices and probers.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use super::small_map::SmallMap;
 use crate::identify::{Class, Confidence, Identity, Mac};
 use crate::onvif::Scope;
 use crate::wsd::{Endpoint, Epr, MetadataVersion, QName, XAddr};
@@ -138,16 +138,16 @@ pub struct Device {
     pub macs: Vec<Mac>,
     pub verdict: Verdict,
     /// Source addresses of the datagrams, with when.
-    pub addresses: BTreeMap<IpAddr, Seen>,
+    pub addresses: SmallMap<IpAddr, Seen>,
     /// Interfaces heard on, with when.
-    pub interfaces: BTreeMap<String, Seen>,
+    pub interfaces: SmallMap<String, Seen>,
     pub seen: Seen,
     pub counts: KindCounts,
     /// (InstanceId, MessageNumber) of the newest accepted message.
     pub app_sequence: Option<(u64, u64)>,
     pub restarts: u64,
     pub status: Status,
-    pub conflicts: BTreeMap<ConflictKind, String>,
+    pub conflicts: SmallMap<ConflictKind, String>,
 }
 
 /// A client that probes or resolves on the camera VLANs: a security signal.

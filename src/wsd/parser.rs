@@ -442,9 +442,14 @@ impl<'a, 'l> Parser<'a, 'l> {
             }
             Field::Scopes => self.scopes(value)?,
             Field::XAddrs => {
-                let xaddrs = bounded(tokens(value), self.limits.max_xaddrs, "XAddrs per endpoint")?;
+                let xaddrs = bounded(
+                    value,
+                    self.limits.max_xaddrs,
+                    "XAddrs per endpoint",
+                    XAddr::parse,
+                )?;
                 if let Some(ep) = self.current.as_mut() {
-                    ep.xaddrs = xaddrs.into_iter().map(XAddr::parse).collect();
+                    ep.xaddrs = xaddrs;
                 }
             }
             Field::MetadataVersion => {
@@ -459,31 +464,27 @@ impl<'a, 'l> Parser<'a, 'l> {
     }
 
     fn scopes(&mut self, value: &str) -> Result<(), ParseError> {
-        let raw = bounded(tokens(value), self.limits.max_scopes, "scopes")?;
+        let max = self.limits.max_scopes;
         match self.current.as_mut() {
-            Some(ep) => ep.scopes = raw.into_iter().map(Scope::parse).collect(),
-            None => self.probe.scopes = raw.into_iter().map(str::to_string).collect(),
+            Some(ep) => ep.scopes = bounded(value, max, "scopes", Scope::parse)?,
+            None => self.probe.scopes = bounded(value, max, "scopes", str::to_string)?,
         }
         Ok(())
     }
 
     /// Resolve `prefix:local` tokens through the bindings in scope; an unbound prefix
     /// keeps the local name only.
-    fn qnames(&mut self, value: &str) -> Result<Vec<QName>, ParseError> {
-        let raw = bounded(tokens(value), self.limits.max_types, "Types")?;
-        Ok(raw
-            .into_iter()
-            .map(|token| {
-                let (prefix, local) = match token.split_once(':') {
-                    Some((p, l)) => (Some(p), l),
-                    None => (None, token),
-                };
-                QName {
-                    namespace: self.ns.namespace_of(prefix),
-                    local: local.to_string(),
-                }
-            })
-            .collect())
+    fn qnames(&self, value: &str) -> Result<Vec<QName>, ParseError> {
+        bounded(value, self.limits.max_types, "Types", |token| {
+            let (prefix, local) = match token.split_once(':') {
+                Some((p, l)) => (Some(p), l),
+                None => (None, token),
+            };
+            QName {
+                namespace: self.ns.namespace_of(prefix),
+                local: local.to_string(),
+            }
+        })
     }
 
     fn take_endpoint(&mut self, container: Tag) -> Result<Endpoint, ParseError> {
@@ -566,17 +567,20 @@ fn action_mismatch(action: Option<&str>, kind: MessageKind) -> bool {
     }
 }
 
-fn bounded<'t>(
-    items: impl Iterator<Item = &'t str>,
+/// Map the whitespace-separated tokens of `list` with `f`, refusing more than `max`.
+fn bounded<'t, T>(
+    list: &'t str,
     max: usize,
     what: &str,
-) -> Result<Vec<&'t str>, ParseError> {
-    let mut out = Vec::new();
-    for item in items {
+    f: impl FnMut(&'t str) -> T,
+) -> Result<Vec<T>, ParseError> {
+    let mut out = Vec::with_capacity(max.min(8));
+    let mut f = f;
+    for item in tokens(list) {
         if out.len() >= max {
             return Err(ParseError::limit(what, max));
         }
-        out.push(item);
+        out.push(f(item));
     }
     Ok(out)
 }

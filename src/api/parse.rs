@@ -294,12 +294,12 @@ impl From<&Evidence> for EvidenceOut {
         EvidenceOut {
             kind: e.kind.as_str(),
             source: e.source.clone(),
-            rule: e.rule.clone(),
-            origin: e.origin.clone(),
-            family: e.family.clone(),
-            brand: e.brand.clone(),
+            rule: e.rule.to_string(),
+            origin: e.origin.to_string(),
+            family: e.family.as_deref().map(str::to_string),
+            brand: e.brand.as_deref().map(str::to_string),
             confidence: e.confidence.as_str(),
-            note: e.note.clone(),
+            note: e.note.to_string(),
         }
     }
 }

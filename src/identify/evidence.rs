@@ -1,5 +1,7 @@
 //! Evidence: every rule or table entry that matched, with what it matched on.
 
+use std::sync::Arc;
+
 use super::confidence::Confidence;
 use super::label::{LabelSource, Labels};
 use super::mac::MacSighting;
@@ -42,13 +44,13 @@ pub struct Evidence {
     /// What was examined, e.g. `name scope "HIKVISION DS-2CD2145FWD-I"`.
     pub source: String,
     /// What matched it: the rule pattern, the template, or the OUI prefix and registrant.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// Where the rule lives: `builtin:LINE`, `PATH:LINE`, or `oui`.
-    pub origin: String,
-    pub family: Option<String>,
-    pub brand: Option<String>,
+    pub origin: Arc<str>,
+    pub family: Option<Arc<str>>,
+    pub brand: Option<Arc<str>>,
     pub confidence: Confidence,
-    pub note: String,
+    pub note: Arc<str>,
 }
 
 /// A MAC prefix names the registrant of the network interface, which OEM units often
@@ -166,12 +168,11 @@ fn oui_evidence<'a>(
         .map(|(m, e)| Evidence {
             kind: EvidenceKind::Oui,
             source: format!("MAC {} ({})", m.mac, m.source.as_str()),
-            rule: format!("{}/{} {}", e.prefix, e.bits, e.registrant),
-            origin: "oui".to_string(),
+            rule: e.label.clone(),
+            origin: oui.origin.clone(),
             family: Some(e.family.clone()),
             brand: e.brand.clone(),
             confidence: e.confidence.min(OUI_CAP),
-            note: "IEEE registrant of the MAC prefix; a MAC prefix alone is at most medium"
-                .to_string(),
+            note: oui.note.clone(),
         })
 }

@@ -1,6 +1,8 @@
 //! MAC prefix -> maker family, from `data/oui.tsv` (generated from IEEE registry data by
 //! `scripts/gen-oui.py`). Longest prefix wins: 36-bit (MA-S), then 28 (MA-M), then 24 (MA-L).
 
+use std::sync::Arc;
+
 use super::confidence::Confidence;
 use super::mac::Mac;
 use super::rules::RuleError;
@@ -12,18 +14,36 @@ pub struct OuiEntry {
     /// Upper-case hex, 6, 7 or 9 digits.
     pub prefix: String,
     pub bits: u8,
-    pub family: String,
-    pub brand: Option<String>,
+    pub family: Arc<str>,
+    pub brand: Option<Arc<str>>,
     pub confidence: Confidence,
     /// The IEEE registrant, verbatim.
     pub registrant: String,
+    /// `PREFIX/BITS registrant`, as shown in evidence.
+    pub label: Arc<str>,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OuiTable {
     /// Sorted (prefix value, entry index) per prefix length: [36, 28, 24] bits.
     by_bits: [Vec<(u64, usize)>; 3],
     entries: Vec<OuiEntry>,
+    /// Shared by every OUI evidence item.
+    pub(crate) origin: Arc<str>,
+    pub(crate) note: Arc<str>,
+}
+
+impl Default for OuiTable {
+    fn default() -> OuiTable {
+        OuiTable {
+            by_bits: Default::default(),
+            entries: Vec::new(),
+            origin: Arc::from("oui"),
+            note: Arc::from(
+                "IEEE registrant of the MAC prefix; a MAC prefix alone is at most medium",
+            ),
+        }
+    }
 }
 
 const BITS: [u8; 3] = [36, 28, 24];
@@ -96,15 +116,16 @@ fn parse_entry(line: &str) -> Option<OuiEntry> {
     if prefix.len() * 4 != usize::from(bits) {
         return None;
     }
-    let family = cols.next()?.trim().to_ascii_lowercase();
+    let family = Arc::from(cols.next()?.trim().to_ascii_lowercase());
     let brand = cols.next()?.trim();
     let confidence = cols.next()?.parse().ok()?;
     let registrant = cols.next()?.trim().to_string();
     Some(OuiEntry {
+        label: Arc::from(format!("{prefix}/{bits} {registrant}")),
         prefix,
         bits,
         family,
-        brand: (!brand.is_empty() && brand != "-").then(|| brand.to_string()),
+        brand: (!brand.is_empty() && brand != "-").then(|| Arc::from(brand)),
         confidence,
         registrant,
     })
@@ -121,7 +142,7 @@ mod tests {
         let e = t
             .lookup(Mac::parse("bc:ba:c2:a4:de:e3").expect("mac"))
             .expect("hikvision OUI");
-        assert_eq!(e.family, "hikvision");
+        assert_eq!(&*e.family, "hikvision");
         assert!(e.registrant.contains("Hikvision"));
     }
 
@@ -133,7 +154,7 @@ mod tests {
         let t = OuiTable::parse("t", text).expect("parses");
         let hit = |s| {
             t.lookup(Mac::parse(s).expect("mac"))
-                .map(|e| e.family.clone())
+                .map(|e| e.family.to_string())
         };
         assert_eq!(hit("70:b3:d5:0a:e1:23").as_deref(), Some("hytera"));
         assert_eq!(hit("70:b3:d5:0b:e1:23").as_deref(), Some("ieee"));
@@ -145,7 +166,7 @@ mod tests {
         let t = OuiTable::builtin().expect("embedded table parses");
         // 40:2C:76:1 (28-bit) is Shanghai Dahua Scale Factory, unrelated to Dahua Technology.
         let e = t.lookup(Mac::parse("40:2c:76:10:00:01").expect("mac"));
-        assert!(e.is_none_or(|e| e.family != "dahua"), "{e:?}");
+        assert!(e.is_none_or(|e| &*e.family != "dahua"), "{e:?}");
         assert!(t.entries.iter().all(|e| !e.registrant.contains("Scale")));
     }
 

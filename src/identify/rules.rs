@@ -1,6 +1,7 @@
 //! The rules table (`data/rules.tsv`, embedded; users may add a file in the same format).
 
 use std::fmt;
+use std::sync::Arc;
 
 use regex::{RegexSet, RegexSetBuilder};
 
@@ -35,14 +36,14 @@ impl RuleKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// `None` for class-only rules (`-` in the table).
-    pub family: Option<String>,
-    pub brand: Option<String>,
+    pub family: Option<Arc<str>>,
+    pub brand: Option<Arc<str>>,
     pub kind: RuleKind,
-    pub pattern: String,
+    pub pattern: Arc<str>,
     pub confidence: Confidence,
-    pub note: String,
+    pub note: Arc<str>,
     /// `builtin:LINE` or `PATH:LINE`.
-    pub origin: String,
+    pub origin: Arc<str>,
 }
 
 /// A template item: a scope category whose decoded value starts with `prefix`.
@@ -135,7 +136,7 @@ impl RuleSet {
                 Some(items) if !items.is_empty() => templates.push((i, items)),
                 _ => {
                     return Err(rule_error(
-                        &rule.origin,
+                        &*rule.origin,
                         "template items must look like category/value",
                     ))
                 }
@@ -168,12 +169,12 @@ fn matcher(rules: &[Rule], kind: RuleKind) -> Result<Matcher, RuleError> {
             .build()
         {
             return Err(rule_error(
-                &rule.origin,
+                &*rule.origin,
                 format!("bad regex {:?}: {e}", rule.pattern),
             ));
         }
     }
-    let set = RegexSetBuilder::new(picked.iter().map(|(_, r)| r.pattern.as_str()))
+    let set = RegexSetBuilder::new(picked.iter().map(|(_, r)| &*r.pattern))
         .case_insensitive(true)
         .build()
         .map_err(|e| rule_error("rules", format!("cannot compile the {kind:?} rules: {e}")))?;
@@ -226,13 +227,13 @@ pub fn parse_table(origin: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
             return Err(rule_error(&at, "empty pattern"));
         }
         rules.push(Rule {
-            family,
-            brand: dash_none(brand).map(str::to_string),
+            family: family.map(Arc::from),
+            brand: dash_none(brand).map(Arc::from),
             kind,
-            pattern: pattern.to_string(),
+            pattern: Arc::from(pattern),
             confidence,
-            note: note.to_string(),
-            origin: at,
+            note: Arc::from(note),
+            origin: Arc::from(at),
         });
     }
     Ok(rules)

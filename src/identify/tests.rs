@@ -312,7 +312,7 @@ fn user_rules_add_evidence_and_bad_rules_say_where() {
         summary(&got),
         (Some("acme"), Some("Acme"), Confidence::High)
     );
-    assert_eq!(got.evidence[0].origin, "site.tsv:2");
+    assert_eq!(&*got.evidence[0].origin, "site.tsv:2");
 
     let err = |text: &str| Identifier::with_user_rules(&[("u.tsv", text)]).expect_err("bad rule");
     assert_eq!(err("x\t-\tname\t(\thigh\tn\n").origin, "u.tsv:1");
@@ -337,7 +337,7 @@ fn builtin_rules_all_compile_and_every_family_is_lower_case() {
     assert!(rules.rules().len() > 40);
     for r in rules.rules() {
         if let Some(f) = &r.family {
-            assert_eq!(f, &f.to_ascii_lowercase(), "{}", r.origin);
+            assert_eq!(f.to_string(), f.to_ascii_lowercase(), "{}", r.origin);
         }
     }
 }

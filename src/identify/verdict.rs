@@ -82,6 +82,6 @@ fn brand(mine: &[&Evidence]) -> Option<String> {
             mine.iter()
                 .filter(|e| e.kind == *kind && e.brand.is_some())
                 .max_by_key(|e| e.confidence)
-                .and_then(|e| e.brand.clone())
+                .and_then(|e| e.brand.as_deref().map(str::to_string))
         })
 }

@@ -136,7 +136,7 @@ impl RuleSet {
                 Some(items) if !items.is_empty() => templates.push((i, items)),
                 _ => {
                     return Err(rule_error(
-                        &*rule.origin,
+                        &rule.origin,
                         "template items must look like category/value",
                     ))
                 }
@@ -169,7 +169,7 @@ fn matcher(rules: &[Rule], kind: RuleKind) -> Result<Matcher, RuleError> {
             .build()
         {
             return Err(rule_error(
-                &*rule.origin,
+                &rule.origin,
                 format!("bad regex {:?}: {e}", rule.pattern),
             ));
         }

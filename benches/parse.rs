@@ -224,6 +224,7 @@ fn benches(c: &mut Criterion) {
     let hostile: Vec<(String, Vec<u8>)> = hostile::all(valid)
         .into_iter()
         .map(|(name, bytes, expected)| {
+            eprintln!("bench input hostile {name}: {} bytes", bytes.len());
             match wsd::parse(&bytes, &limits) {
                 Err(e) if e.kind == expected => {}
                 Err(e) => eprintln!(

@@ -71,6 +71,7 @@ fn tiny_limits() -> Limits {
         max_datagram: 2048,
         max_depth: 4,
         max_events: 40,
+        max_quotes: 64,
         max_text: 64,
         max_attributes: 3,
         max_endpoints: 1,

@@ -36,6 +36,7 @@ fn tiny(k: usize) -> Limits {
         max_datagram: Limits::DEFAULT_MAX_DATAGRAM,
         max_depth: k,
         max_events: k,
+        max_quotes: k,
         max_text: k,
         max_attributes: k,
         max_endpoints: k,

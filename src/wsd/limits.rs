@@ -11,6 +11,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// XML events (tags, text runs, references, comments) per datagram.
     pub max_events: usize,
+    /// Quote characters (`"` and `'`) per datagram, counted before XML parsing starts:
+    /// bounds the attribute scanning of a start tag, which happens before the
+    /// per-element attribute bound can apply.
+    pub max_quotes: usize,
     /// Bytes of text in one captured field (e.g. the Scopes list).
     pub max_text: usize,
     /// Attributes on one element (namespace declarations included).
@@ -28,7 +32,10 @@ pub struct Limits {
 impl Limits {
     pub const DEFAULT_MAX_DATAGRAM: usize = 65_536;
     pub const DEFAULT_MAX_DEPTH: usize = 32;
-    pub const DEFAULT_MAX_EVENTS: usize = 4_096;
+    /// The largest legitimate datagram seen (a 60-endpoint NVR ProbeMatches, 64,880 bytes)
+    /// has 1,656 events.
+    pub const DEFAULT_MAX_EVENTS: usize = 2_048;
+    pub const DEFAULT_MAX_QUOTES: usize = 2_048;
     pub const DEFAULT_MAX_TEXT: usize = 16_384;
     pub const DEFAULT_MAX_ATTRIBUTES: usize = 32;
     pub const DEFAULT_MAX_ENDPOINTS: usize = 64;
@@ -43,6 +50,7 @@ impl Default for Limits {
             max_datagram: Limits::DEFAULT_MAX_DATAGRAM,
             max_depth: Limits::DEFAULT_MAX_DEPTH,
             max_events: Limits::DEFAULT_MAX_EVENTS,
+            max_quotes: Limits::DEFAULT_MAX_QUOTES,
             max_text: Limits::DEFAULT_MAX_TEXT,
             max_attributes: Limits::DEFAULT_MAX_ATTRIBUTES,
             max_endpoints: Limits::DEFAULT_MAX_ENDPOINTS,

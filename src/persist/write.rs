@@ -87,6 +87,11 @@ fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// A space-joined list field as a JSON array.
+fn joined(s: &str) -> String {
+    Value::from(crate::store::words(s).collect::<Vec<_>>()).to_string()
+}
+
 fn strings<T: ToString>(v: &[T]) -> String {
     Value::from(v.iter().map(T::to_string).collect::<Vec<_>>()).to_string()
 }
@@ -174,9 +179,9 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
         d.hardware,
         strings(&d.locations),
         strings(&d.macs),
-        strings(&d.types),
-        strings(&d.scopes),
-        strings(&d.xaddrs),
+        joined(&d.types),
+        joined(&d.scopes),
+        joined(&d.xaddrs),
         d.metadata_version,
         app_instance,
         app_message,

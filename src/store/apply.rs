@@ -48,7 +48,7 @@ impl Store {
         let key = ep.epr.key.as_str();
         let shared = self.note_source(obs.source, key);
         let limits = self.limits.clone();
-        let Some(dev) = self.devices.get_mut(key) else {
+        let Some(dev) = self.keys.get(key).and_then(|id| self.devices.get_mut(id)) else {
             return self.add(obs, ep, identity, how, seq, now, shared, out);
         };
         if !sequence_ok(dev, seq, &mut self.stats.out_of_sequence, out) {
@@ -112,8 +112,8 @@ impl Store {
                 out,
             );
         }
-        self.ids.insert(id, dev.key.clone());
-        self.devices.insert(dev.key.clone(), dev);
+        self.keys.insert(dev.key.as_str().into(), id);
+        self.devices.insert(id, Box::new(dev));
     }
 
     fn bye(
@@ -124,7 +124,11 @@ impl Store {
         now: Millis,
         out: &mut Vec<Change>,
     ) {
-        let Some(dev) = self.devices.get_mut(&ep.epr.key) else {
+        let Some(dev) = self
+            .keys
+            .get(ep.epr.key.as_str())
+            .and_then(|id| self.devices.get_mut(id))
+        else {
             self.stats.unknown_byes += 1;
             return;
         };
@@ -132,10 +136,7 @@ impl Store {
             return;
         }
         let known = dev.addresses.contains_key(&obs.source)
-            || dev
-                .xaddrs
-                .iter()
-                .any(|x| crate::wsd::XAddr::parse(x).ip() == Some(obs.source));
+            || words(&dev.xaddrs).any(|x| crate::wsd::XAddr::parse(x).ip() == Some(obs.source));
         if !known {
             self.stats.foreign_byes += 1;
             let detail = format!(
@@ -363,9 +364,9 @@ fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Devic
         id,
         key: ep.epr.key.clone(),
         epr: ep.epr.address.clone(),
-        types: Vec::new(),
-        scopes: Vec::new(),
-        xaddrs: Vec::new(),
+        types: String::new(),
+        scopes: String::new(),
+        xaddrs: String::new(),
         metadata_version: None,
         name: None,
         hardware: None,
@@ -395,23 +396,24 @@ fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static
         }
     };
     set("epr", replace(&mut dev.epr, ep.epr.address.clone()));
-    set(
-        "types",
-        replace(&mut dev.types, ep.types.iter().map(type_string).collect()),
-    );
+    let same_types = words(&dev.types).count() == ep.types.len()
+        && words(&dev.types).zip(&ep.types).all(|(s, q)| type_is(s, q));
+    if !same_types {
+        dev.types = ep
+            .types
+            .iter()
+            .map(type_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    set("types", !same_types);
     set(
         "scopes",
-        replace(
-            &mut dev.scopes,
-            scopes.iter().map(|s| s.raw.clone()).collect(),
-        ),
+        set_joined(&mut dev.scopes, scopes.iter().map(|s| s.raw.as_str())),
     );
     set(
         "xaddrs",
-        replace(
-            &mut dev.xaddrs,
-            ep.xaddrs.iter().map(|x| x.raw.clone()).collect(),
-        ),
+        set_joined(&mut dev.xaddrs, ep.xaddrs.iter().map(|x| x.raw.as_str())),
     );
     let mv = ep.metadata_version.as_ref().map(|m| match m {
         MetadataVersion::Number(n) => n.to_string(),
@@ -444,6 +446,22 @@ fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static
     }
     set("identity", replace(&mut dev.verdict, verdict(identity)));
     changed
+}
+
+/// Store `items` space-joined in `slot` unless they are already there; true if it changed.
+fn set_joined<'i>(slot: &mut String, items: impl Iterator<Item = &'i str> + Clone) -> bool {
+    if words(slot).eq(items.clone()) {
+        return false;
+    }
+    slot.clear();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            slot.push(' ');
+        }
+        slot.push_str(item);
+    }
+    slot.shrink_to_fit();
+    true
 }
 
 fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {

@@ -127,8 +127,10 @@ pub struct StoreStats {
 
 pub struct Store {
     limits: StoreLimits,
-    devices: HashMap<String, Device>,
-    ids: HashMap<u64, String>,
+    /// Records by id; `keys` maps the normalised EPR to the id (one copy of each key).
+    /// Boxed: the table's empty slots then cost 16 bytes, not a whole record.
+    devices: HashMap<u64, Box<Device>>,
+    keys: HashMap<Box<str>, u64>,
     next_id: u64,
     probers: HashMap<(IpAddr, String), Prober>,
     dedup: DedupWindow,
@@ -144,7 +146,7 @@ impl Store {
             dedup: DedupWindow::new(limits.dedup_window, limits.max_dedup_entries),
             limits,
             devices: HashMap::new(),
-            ids: HashMap::new(),
+            keys: HashMap::new(),
             next_id: 1,
             probers: HashMap::new(),
             source_eprs: HashMap::new(),
@@ -158,8 +160,8 @@ impl Store {
     pub fn load(&mut self, devices: Vec<Device>, probers: Vec<Prober>) {
         for d in devices {
             self.next_id = self.next_id.max(d.id + 1);
-            self.ids.insert(d.id, d.key.clone());
-            self.devices.insert(d.key.clone(), d);
+            self.keys.insert(d.key.as_str().into(), d.id);
+            self.devices.insert(d.id, Box::new(d));
         }
         for p in probers {
             self.probers.insert((p.address, p.interface.clone()), p);
@@ -193,15 +195,18 @@ impl Store {
     }
 
     pub fn device(&self, id: u64) -> Option<&Device> {
-        self.ids.get(&id).and_then(|k| self.devices.get(k))
+        self.devices.get(&id).map(|d| &**d)
     }
 
     pub fn device_by_key(&self, key: &str) -> Option<&Device> {
-        self.devices.get(key)
+        self.keys
+            .get(key)
+            .and_then(|id| self.devices.get(id))
+            .map(|d| &**d)
     }
 
     pub fn devices(&self) -> impl Iterator<Item = &Device> {
-        self.devices.values()
+        self.devices.values().map(|d| &**d)
     }
 
     pub fn probers(&self) -> impl Iterator<Item = &Prober> {

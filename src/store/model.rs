@@ -128,9 +128,12 @@ pub struct Device {
     pub key: String,
     /// EPR as last sent.
     pub epr: String,
-    pub types: Vec<String>,
-    pub scopes: Vec<String>,
-    pub xaddrs: Vec<String>,
+    /// Types as `{namespace}local`, space-separated (one allocation per record).
+    pub types: String,
+    /// Raw scopes as sent, space-separated (scope tokens never contain whitespace).
+    pub scopes: String,
+    /// XAddrs as sent, space-separated.
+    pub xaddrs: String,
     pub metadata_version: Option<String>,
     pub name: Option<String>,
     pub hardware: Option<String>,
@@ -199,6 +202,23 @@ pub fn type_string(q: &QName) -> String {
     }
 }
 
+/// The tokens of a space-joined list field.
+pub fn words(joined: &str) -> impl Iterator<Item = &str> {
+    joined.split(' ').filter(|w| !w.is_empty())
+}
+
+/// Does `q` print as `s` in [`type_string`] form? (No allocation.)
+pub fn type_is(s: &str, q: &QName) -> bool {
+    match &q.namespace {
+        Some(ns) => s
+            .strip_prefix('{')
+            .and_then(|r| r.strip_prefix(ns.as_str()))
+            .and_then(|r| r.strip_prefix('}'))
+            .is_some_and(|local| local == q.local),
+        None => s == q.local,
+    }
+}
+
 /// The inverse of [`type_string`].
 pub fn parse_type_string(s: &str) -> QName {
     match s.strip_prefix('{').and_then(|r| r.split_once('}')) {
@@ -221,9 +241,9 @@ impl Device {
                 address: self.epr.clone(),
                 key: self.key.clone(),
             },
-            types: self.types.iter().map(|t| parse_type_string(t)).collect(),
-            scopes: self.scopes.iter().map(|s| Scope::parse(s)).collect(),
-            xaddrs: self.xaddrs.iter().map(|x| XAddr::parse(x)).collect(),
+            types: words(&self.types).map(parse_type_string).collect(),
+            scopes: words(&self.scopes).map(Scope::parse).collect(),
+            xaddrs: words(&self.xaddrs).map(XAddr::parse).collect(),
             metadata_version: self.metadata_version.as_deref().map(MetadataVersion::parse),
         }
     }

@@ -39,7 +39,10 @@ pub fn unavailable() -> Option<String> {
 macro_rules! require_netns {
     () => {
         if let Some(why) = common::netns::unavailable() {
-            eprintln!("SKIPPED {}: {why}", module_path!());
+            // Straight to the stderr handle: the test harness captures `eprintln!` output of
+            // passing tests, and a skip must be visible.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
             return;
         }
     };

@@ -127,11 +127,11 @@ fn identification_of_every_fixture_endpoint() {
         };
         let id = identifier.identify(ep);
         let got = (
-            id.class.as_str(),
-            id.family.as_deref(),
-            id.brand.as_deref(),
-            id.confidence.as_str(),
-            id.watchlist,
+            id.verdict.class.as_str(),
+            id.verdict.family.as_deref(),
+            id.verdict.brand.as_deref(),
+            id.verdict.confidence.as_str(),
+            id.verdict.watchlist,
         );
         let want = (
             row["class"].as_str(),
@@ -144,7 +144,7 @@ fn identification_of_every_fixture_endpoint() {
             got, want,
             "{file}: (class, family, brand, confidence, watchlist)"
         );
-        if id.family.is_some() {
+        if id.verdict.family.is_some() {
             assert!(
                 !id.evidence.is_empty(),
                 "{file}: a verdict without evidence"

@@ -17,7 +17,7 @@ fn exercise(bytes: &[u8], limits: &Limits) {
     if let Ok(m) = wsd::parse(bytes, limits) {
         for e in m.endpoints() {
             let id = identifier().identify(e);
-            assert!(id.family.is_none() || !id.evidence.is_empty());
+            assert!(id.verdict.family.is_none() || !id.evidence.is_empty());
         }
     }
 }

@@ -276,14 +276,14 @@ impl EndpointOut {
 impl From<&Identity> for IdentityOut {
     fn from(id: &Identity) -> IdentityOut {
         IdentityOut {
-            class: id.class.as_str(),
-            manufacturer: id.manufacturer.clone(),
-            brand: id.brand.clone(),
-            family: id.family.clone(),
-            model: id.model.clone(),
-            confidence: id.confidence.as_str(),
-            conflict: id.conflict,
-            watchlist: id.watchlist,
+            class: id.verdict.class.as_str(),
+            manufacturer: id.verdict.manufacturer.clone(),
+            brand: id.verdict.brand.clone(),
+            family: id.verdict.family.clone(),
+            model: id.verdict.model.clone(),
+            confidence: id.verdict.confidence.as_str(),
+            conflict: id.verdict.conflict,
+            watchlist: id.verdict.watchlist,
             evidence: id.evidence.iter().map(EvidenceOut::from).collect(),
         }
     }

@@ -26,9 +26,9 @@ use crate::wsd::Endpoint;
 /// the FCC Covered List (with their affiliates and OEM brands folded into the family).
 pub const DEFAULT_WATCHLIST: [&str; 5] = ["hikvision", "dahua", "hytera", "huawei", "zte"];
 
-/// The verdict for one endpoint.
+/// What an endpoint is and who made it: the summary a device record keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
+pub struct Verdict {
     pub class: Class,
     /// The maker label as announced (name/ scope without the model, or
     /// `type/manufacturer/<X>`), when there is one.
@@ -41,8 +41,30 @@ pub struct Identity {
     pub confidence: Confidence,
     /// Evidence of other families was found too.
     pub conflict: bool,
-    pub evidence: Vec<Evidence>,
     pub watchlist: bool,
+}
+
+impl Verdict {
+    /// No verdict yet (before identification).
+    pub fn unknown() -> Verdict {
+        Verdict {
+            class: Class::Unknown,
+            manufacturer: None,
+            brand: None,
+            family: None,
+            model: None,
+            confidence: Confidence::Unknown,
+            conflict: false,
+            watchlist: false,
+        }
+    }
+}
+
+/// The verdict for one endpoint, with everything behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub verdict: Verdict,
+    pub evidence: Vec<Evidence>,
     pub macs: Vec<MacSighting>,
 }
 
@@ -94,15 +116,17 @@ impl Identifier {
             .as_ref()
             .is_some_and(|f| self.watchlist.contains(f));
         Identity {
-            class,
-            manufacturer: labels.manufacturer.map(|(s, _)| s),
-            brand: v.brand,
-            family: v.family,
-            model: labels.model.map(|(s, _)| s),
-            confidence: v.confidence,
-            conflict: v.conflict,
+            verdict: Verdict {
+                class,
+                manufacturer: labels.manufacturer.map(|(s, _)| s),
+                brand: v.brand,
+                family: v.family,
+                model: labels.model.map(|(s, _)| s),
+                confidence: v.confidence,
+                conflict: v.conflict,
+                watchlist,
+            },
             evidence: found.items.into_iter().chain(found.recorder).collect(),
-            watchlist,
             macs,
         }
     }

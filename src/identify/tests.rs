@@ -50,7 +50,11 @@ fn with(scopes: &[String]) -> Vec<&str> {
 }
 
 fn summary(id: &Identity) -> (Option<&str>, Option<&str>, Confidence) {
-    (id.family.as_deref(), id.brand.as_deref(), id.confidence)
+    (
+        id.verdict.family.as_deref(),
+        id.verdict.brand.as_deref(),
+        id.verdict.confidence,
+    )
 }
 
 #[test]
@@ -77,7 +81,7 @@ fn oem_labels_on_the_dahua_template() {
             "{name} {hw}: {:#?}",
             id.evidence
         );
-        assert!(id.watchlist);
+        assert!(id.verdict.watchlist);
         assert!(id.evidence.iter().any(|e| e.kind == EvidenceKind::Template));
     }
 }
@@ -108,9 +112,9 @@ fn hikvision_label_model_and_mac_agree_at_high() {
         summary(&id),
         (Some("hikvision"), Some("Hikvision"), Confidence::High)
     );
-    assert_eq!(id.manufacturer.as_deref(), Some("HIKVISION"));
-    assert_eq!(id.model.as_deref(), Some("DS-2CD2143G0-I"));
-    assert!(!id.conflict);
+    assert_eq!(id.verdict.manufacturer.as_deref(), Some("HIKVISION"));
+    assert_eq!(id.verdict.model.as_deref(), Some("DS-2CD2143G0-I"));
+    assert!(!id.verdict.conflict);
     // The same MAC from the scope and the EPR is one MAC and one OUI item.
     assert_eq!(id.macs.len(), 1);
     assert_eq!(
@@ -157,8 +161,8 @@ fn placeholders_give_no_label_and_no_verdict() {
             "onvif://www.onvif.org/hardware/IPC-model",
         ],
     );
-    assert_eq!(id.manufacturer, None);
-    assert_eq!(id.model, None);
+    assert_eq!(id.verdict.manufacturer, None);
+    assert_eq!(id.verdict.model, None);
     // Only the Xiongmai default-scope template (low) speaks.
     assert_eq!(summary(&id), (Some("xiongmai"), None, Confidence::Low));
     let bare = camera(
@@ -186,8 +190,8 @@ fn conflicting_evidence_is_kept_and_lowers_confidence() {
         summary(&id),
         (Some("axis"), Some("Axis"), Confidence::Medium)
     );
-    assert!(id.conflict);
-    assert!(!id.watchlist);
+    assert!(id.verdict.conflict);
+    assert!(!id.verdict.watchlist);
     assert!(id
         .evidence
         .iter()
@@ -203,18 +207,24 @@ fn never_dahua_by_substring_and_never_from_local_macs() {
             "onvif://www.onvif.org/MAC/40:2c:76:10:00:01",
         ],
     );
-    assert_ne!(id.family.as_deref(), Some("dahua"), "{:#?}", id.evidence);
+    assert_ne!(
+        id.verdict.family.as_deref(),
+        Some("dahua"),
+        "{:#?}",
+        id.evidence
+    );
     // bc:ba:c2 with the locally-administered bit set (be:ba:c2) is no Hikvision MAC.
     let local = camera(V4, &["onvif://www.onvif.org/MAC/be:ba:c2:a4:de:e3"]);
-    assert_eq!(local.family, None);
+    assert_eq!(local.verdict.family, None);
     assert_eq!(local.macs.len(), 1, "the MAC is still reported");
 }
 
 #[test]
 fn classes() {
     let id = Identifier::builtin().expect("tables");
-    let class =
-        |types: &[(&str, &str)], scopes: &[&str]| id.identify(&endpoint(V4, types, scopes)).class;
+    let class = |types: &[(&str, &str)], scopes: &[&str]| {
+        id.identify(&endpoint(V4, types, scopes)).verdict.class
+    };
     assert_eq!(
         class(&[(NVT, "NetworkVideoTransmitter")], &[]),
         Class::Camera
@@ -280,7 +290,10 @@ fn manufacturer_and_model_labels() {
         ],
     );
     assert_eq!(
-        (foscam.manufacturer.as_deref(), foscam.model.as_deref()),
+        (
+            foscam.verdict.manufacturer.as_deref(),
+            foscam.verdict.model.as_deref()
+        ),
         (Some("FOSCAM"), Some("C1"))
     );
     let acti = camera(
@@ -291,11 +304,14 @@ fn manufacturer_and_model_labels() {
         ],
     );
     assert_eq!(
-        (acti.manufacturer.as_deref(), acti.model.as_deref()),
+        (
+            acti.verdict.manufacturer.as_deref(),
+            acti.verdict.model.as_deref()
+        ),
         (None, Some("TCM3401"))
     );
     let model_scope = camera(V4, &["onvif://www.onvif.org/Model/631GA"]);
-    assert_eq!(model_scope.model.as_deref(), Some("631GA"));
+    assert_eq!(model_scope.verdict.model.as_deref(), Some("631GA"));
 }
 
 #[test]

@@ -12,14 +12,14 @@ use super::confidence::Confidence;
 use super::evidence::{Evidence, EvidenceKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Verdict {
+pub struct Decision {
     pub family: Option<String>,
     pub brand: Option<String>,
     pub confidence: Confidence,
     pub conflict: bool,
 }
 
-pub fn decide(items: &[Evidence]) -> Verdict {
+pub fn decide(items: &[Evidence]) -> Decision {
     let mut scores: BTreeMap<&str, (u32, Confidence)> = BTreeMap::new();
     for e in items {
         if let Some(f) = e.family.as_deref() {
@@ -33,7 +33,7 @@ pub fn decide(items: &[Evidence]) -> Verdict {
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(f, s)| (f.to_string(), *s))
     else {
-        return Verdict::default();
+        return Decision::default();
     };
     let mine: Vec<&Evidence> = items
         .iter()
@@ -44,7 +44,7 @@ pub fn decide(items: &[Evidence]) -> Verdict {
     if conflict {
         confidence = confidence.lowered();
     }
-    Verdict {
+    Decision {
         brand: brand(&mine),
         family: Some(family),
         confidence,

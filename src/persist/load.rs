@@ -116,7 +116,7 @@ impl Db {
         let mut stmt = self.conn.prepare("SELECT * FROM devices")?;
         for d in stmt.query_map([], device)? {
             let mut d = d?;
-            d.verdict = Verdict::from(&identifier.identify(&d.endpoint()));
+            d.verdict = identifier.identify(&d.endpoint()).verdict;
             devices.insert(d.id, d);
         }
         let mut stmt = self.conn.prepare(

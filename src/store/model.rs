@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 
 use super::small_map::SmallMap;
-use crate::identify::{Class, Confidence, Identity, Mac};
+use crate::identify::Mac;
+pub use crate::identify::Verdict;
 use crate::onvif::Scope;
 use crate::wsd::{Endpoint, Epr, MetadataVersion, QName, XAddr};
 
@@ -71,20 +72,6 @@ pub struct KindCounts {
     pub resolve_match: u64,
 }
 
-/// The verdict as stored: a snapshot of `identify::Identity` without its evidence list
-/// (about a kilobyte per device; re-derived on demand from [`Device::endpoint`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub class: Class,
-    pub manufacturer: Option<String>,
-    pub brand: Option<String>,
-    pub family: Option<String>,
-    pub model: Option<String>,
-    pub confidence: Confidence,
-    pub conflict: bool,
-    pub watchlist: bool,
-}
-
 /// Conflicts are flagged on the record, never merged silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConflictKind {
@@ -139,6 +126,8 @@ pub struct Device {
     pub hardware: Option<String>,
     pub locations: Vec<String>,
     pub macs: Vec<Mac>,
+    /// The summary only: evidence (about a kilobyte) is re-derived on demand from
+    /// [`Device::endpoint`].
     pub verdict: Verdict,
     /// Source addresses of the datagrams, with when.
     pub addresses: SmallMap<IpAddr, Seen>,
@@ -161,37 +150,6 @@ pub struct Prober {
     pub seen: Seen,
     pub probes: u64,
     pub resolves: u64,
-}
-
-impl Verdict {
-    /// No verdict yet (before identification).
-    pub fn unknown() -> Verdict {
-        Verdict {
-            class: Class::Unknown,
-            manufacturer: None,
-            brand: None,
-            family: None,
-            model: None,
-            confidence: Confidence::Unknown,
-            conflict: false,
-            watchlist: false,
-        }
-    }
-}
-
-impl From<&Identity> for Verdict {
-    fn from(id: &Identity) -> Verdict {
-        Verdict {
-            class: id.class,
-            manufacturer: id.manufacturer.clone(),
-            brand: id.brand.clone(),
-            family: id.family.clone(),
-            model: id.model.clone(),
-            confidence: id.confidence,
-            conflict: id.conflict,
-            watchlist: id.watchlist,
-        }
-    }
 }
 
 /// `{namespace}local`, or `local` when the namespace is unknown.

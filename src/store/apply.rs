@@ -17,6 +17,17 @@ enum Announce {
     ResolveMatch,
 }
 
+/// One endpoint as one message announces it.
+#[derive(Clone, Copy)]
+struct Announcement<'a> {
+    obs: &'a Observation,
+    ep: &'a Endpoint,
+    identity: &'a Identity,
+    how: Announce,
+    seq: Option<&'a AppSequence>,
+    now: Millis,
+}
+
 impl Store {
     pub(super) fn apply_message(&mut self, obs: &Observation, now: Millis, out: &mut Vec<Change>) {
         let seq = obs.message.header.app_sequence.as_ref();
@@ -29,27 +40,33 @@ impl Store {
             Body::Resolve(_) => return self.record_prober(obs, false, now, out),
             Body::Fault(_) | Body::Other(_) => return,
         };
-        for (ep, id) in obs.message.endpoints().iter().zip(&obs.identities) {
-            self.announce(obs, ep, id, how, seq, now, out);
+        for (ep, identity) in obs.message.endpoints().iter().zip(&obs.identities) {
+            let a = Announcement {
+                obs,
+                ep,
+                identity,
+                how,
+                seq,
+                now,
+            };
+            self.announce(&a, out);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn announce(
-        &mut self,
-        obs: &Observation,
-        ep: &Endpoint,
-        identity: &Identity,
-        how: Announce,
-        seq: Option<&AppSequence>,
-        now: Millis,
-        out: &mut Vec<Change>,
-    ) {
+    fn announce(&mut self, a: &Announcement<'_>, out: &mut Vec<Change>) {
+        let Announcement {
+            obs,
+            ep,
+            identity,
+            how,
+            seq,
+            now,
+        } = *a;
         let key = ep.epr.key.as_str();
         let shared = self.note_source(obs.source, key);
         let limits = self.limits.clone();
         let Some(dev) = self.keys.get(key).and_then(|id| self.devices.get_mut(id)) else {
-            return self.add(obs, ep, identity, how, seq, now, shared, out);
+            return self.add(a, shared, out);
         };
         if !sequence_ok(dev, seq, &mut self.stats.out_of_sequence, out) {
             return;
@@ -74,18 +91,15 @@ impl Store {
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        obs: &Observation,
-        ep: &Endpoint,
-        identity: &Identity,
-        how: Announce,
-        seq: Option<&AppSequence>,
-        now: Millis,
-        shared: bool,
-        out: &mut Vec<Change>,
-    ) {
+    fn add(&mut self, a: &Announcement<'_>, shared: bool, out: &mut Vec<Change>) {
+        let Announcement {
+            obs,
+            ep,
+            identity,
+            how,
+            seq,
+            now,
+        } = *a;
         if self.devices.len() >= self.limits.max_devices {
             self.stats.refused_devices += 1;
             if !self.cap_alarm {

@@ -21,7 +21,6 @@ pub struct Stats {
     pub flushes: u64,
     pub last_flush: Millis,
     pub flush_errors: u64,
-    pub events_dropped: u64,
 }
 
 impl Stats {

@@ -129,15 +129,23 @@ async fn flush_chunk(ctx: &Ctx, db: &Arc<Mutex<Db>>) -> bool {
     }
 }
 
+/// Ticks between two counter summaries in the log (one tick a minute).
+const STATS_EVERY_TICKS: u64 = 15;
+
 pub async fn tick_loop(ctx: Ctx) {
+    let mut ticks = 0u64;
     loop {
         tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }
+        ticks += 1;
         let now = now_ms();
         let mut guard = lock(&ctx.shared);
         let s = &mut *guard;
+        if ticks % STATS_EVERY_TICKS == 0 {
+            log_stats(s);
+        }
         let changes = s.store.tick(now);
         if !changes.is_empty() {
             info!(
@@ -147,6 +155,33 @@ pub async fn tick_loop(ctx: Ctx) {
         }
         s.journal.record(&changes, &s.store, now);
     }
+}
+
+/// A one-line summary of the counters, for operators reading the journal.
+fn log_stats(s: &Shared) {
+    let received: u64 = s.stats.interfaces.values().map(|i| i.datagrams).sum();
+    let drops: Vec<String> = s
+        .stats
+        .drops
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let st = s.store.stats();
+    info!(
+        devices = s.store.len(),
+        received,
+        accepted = s.stats.accepted,
+        duplicates = st.duplicates,
+        out_of_sequence = st.out_of_sequence,
+        refused_devices = st.refused_devices,
+        foreign_byes = st.foreign_byes,
+        drops = drops.join(" "),
+        recv_errors = s.stats.recv_errors,
+        flushes = s.stats.flushes,
+        flush_errors = s.stats.flush_errors,
+        events_dropped = s.journal.dropped_events,
+        "counters"
+    );
 }
 
 pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {

@@ -74,9 +74,6 @@ fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
         scopes: list(&r.get::<_, String>("scopes")?).join(" "),
         xaddrs: list(&r.get::<_, String>("xaddrs")?).join(" "),
         metadata_version: r.get("metadata_version")?,
-        name: r.get("name")?,
-        hardware: r.get("hardware")?,
-        locations: list(&r.get::<_, String>("locations")?),
         macs: list(&r.get::<_, String>("macs")?)
             .iter()
             .filter_map(|m| Mac::parse(m))

@@ -6,7 +6,6 @@ use super::model::*;
 use super::small_map::SmallMap;
 use super::{Change, Observation, Store};
 use crate::identify::{Identity, Mac};
-use crate::onvif::{self, Category};
 use crate::wsd::{AppSequence, Body, Endpoint, MetadataVersion};
 
 /// How a message speaks about an endpoint.
@@ -382,9 +381,6 @@ fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Devic
         scopes: String::new(),
         xaddrs: String::new(),
         metadata_version: None,
-        name: None,
-        hardware: None,
-        locations: Vec::new(),
         macs: identity.macs.iter().map(|m| m.mac).collect(),
         verdict: verdict(identity),
         addresses: SmallMap::new(),
@@ -421,10 +417,17 @@ fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static
             .join(" ");
     }
     set("types", !same_types);
-    set(
-        "scopes",
-        set_joined(&mut dev.scopes, scopes.iter().map(|s| s.raw.as_str())),
-    );
+    let raw_scopes = scopes.iter().map(|s| s.raw.as_str());
+    if !words(&dev.scopes).eq(raw_scopes.clone()) {
+        // Only on a change: the derived fields are parsed from the scopes.
+        let before = (dev.name(), dev.hardware(), dev.locations());
+        set_joined(&mut dev.scopes, raw_scopes);
+        let after = (dev.name(), dev.hardware(), dev.locations());
+        set("scopes", true);
+        set("name", before.0 != after.0);
+        set("hardware", before.1 != after.1);
+        set("locations", before.2 != after.2);
+    }
     set(
         "xaddrs",
         set_joined(&mut dev.xaddrs, ep.xaddrs.iter().map(|x| x.raw.as_str())),
@@ -434,24 +437,6 @@ fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static
         MetadataVersion::Raw(s) => s.clone(),
     });
     set("metadata_version", replace(&mut dev.metadata_version, mv));
-    set(
-        "name",
-        replace(
-            &mut dev.name,
-            onvif::first(scopes, &Category::Name).map(str::to_string),
-        ),
-    );
-    set(
-        "hardware",
-        replace(
-            &mut dev.hardware,
-            onvif::first(scopes, &Category::Hardware).map(str::to_string),
-        ),
-    );
-    let locations = onvif::values(scopes, &Category::Location)
-        .map(str::to_string)
-        .collect();
-    set("locations", replace(&mut dev.locations, locations));
     if dev.macs.is_empty() {
         set(
             "macs",

@@ -122,9 +122,6 @@ pub struct Device {
     /// XAddrs as sent, space-separated.
     pub xaddrs: String,
     pub metadata_version: Option<String>,
-    pub name: Option<String>,
-    pub hardware: Option<String>,
-    pub locations: Vec<String>,
     pub macs: Vec<Mac>,
     /// The summary only: evidence (about a kilobyte) is re-derived on demand from
     /// [`Device::endpoint`].
@@ -192,6 +189,29 @@ pub fn parse_type_string(s: &str) -> QName {
 }
 
 impl Device {
+    fn parsed_scopes(&self) -> Vec<Scope> {
+        words(&self.scopes).map(Scope::parse).collect()
+    }
+
+    /// The decoded `name/` scope (derived from [`Device::scopes`], not stored).
+    pub fn name(&self) -> Option<String> {
+        crate::onvif::first(&self.parsed_scopes(), &crate::onvif::Category::Name)
+            .map(str::to_string)
+    }
+
+    /// The decoded `hardware/` scope.
+    pub fn hardware(&self) -> Option<String> {
+        crate::onvif::first(&self.parsed_scopes(), &crate::onvif::Category::Hardware)
+            .map(str::to_string)
+    }
+
+    /// Every decoded `location/` scope.
+    pub fn locations(&self) -> Vec<String> {
+        crate::onvif::values(&self.parsed_scopes(), &crate::onvif::Category::Location)
+            .map(str::to_string)
+            .collect()
+    }
+
     /// The endpoint as last announced, rebuilt from the stored facts (to re-identify it).
     pub fn endpoint(&self) -> Endpoint {
         Endpoint {

@@ -87,7 +87,7 @@ fn a_hello_adds_one_device_with_its_fields() {
     let d = s.device_by_key(HIK_EPR).expect("stored");
     assert_eq!(d.id, 1);
     assert_eq!(d.verdict.family.as_deref(), Some("hikvision"));
-    assert_eq!(d.hardware.as_deref(), Some("DS-2CD2143G0-I"));
+    assert_eq!(d.hardware().as_deref(), Some("DS-2CD2143G0-I"));
     assert_eq!(d.interfaces.keys().collect::<Vec<_>>(), ["vlan10"]);
     assert_eq!(d.addresses.len(), 1);
     assert_eq!(

@@ -91,14 +91,6 @@ impl Store {
     }
 
     fn add(&mut self, a: &Announcement<'_>, shared: bool, out: &mut Vec<Change>) {
-        let Announcement {
-            obs,
-            ep,
-            identity,
-            how,
-            seq,
-            now,
-        } = *a;
         if self.devices.len() >= self.limits.max_devices {
             self.stats.refused_devices += 1;
             if !self.cap_alarm {
@@ -112,18 +104,14 @@ impl Store {
         self.cap_alarm = false;
         let id = self.next_id;
         self.next_id += 1;
-        let mut dev = new_device(id, ep, identity, now);
-        dev.app_sequence = seq.map(|s| (s.instance_id, s.message_number));
-        count(&mut dev.counts, how);
-        touch_place(&mut dev, obs, now, &self.limits);
+        let mut dev = new_device(id, a.ep, a.identity, a.now);
+        dev.app_sequence = a.seq.map(|s| (s.instance_id, s.message_number));
+        count(&mut dev.counts, a.how);
+        touch_place(&mut dev, a.obs, a.now, &self.limits);
         out.push(Change::Added { id });
         if shared {
-            flag(
-                &mut dev,
-                ConflictKind::SharedSource,
-                format!("{} announces many endpoints", obs.source),
-                out,
-            );
+            let detail = format!("{} announces many endpoints", a.obs.source);
+            flag(&mut dev, ConflictKind::SharedSource, detail, out);
         }
         self.keys.insert(dev.key.as_str().into(), id);
         self.devices.insert(id, Box::new(dev));

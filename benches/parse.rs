@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use camcensus::identify::{Identifier, Identity};
+use camcensus::identify::Identifier;
 use camcensus::wsd::{self, Limits};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
@@ -66,11 +66,7 @@ fn read_xml(sub: &str) -> Vec<(String, Vec<u8>)> {
 fn parse_identify(bytes: &[u8], limits: &Limits, identifier: &Identifier) -> usize {
     match wsd::parse(bytes, limits) {
         Ok(msg) => {
-            let ids: Vec<Identity> = msg
-                .endpoints()
-                .iter()
-                .map(|ep| identifier.identify(ep))
-                .collect();
+            let ids = identifier.identify_all(&msg);
             black_box(&ids);
             ids.len()
         }

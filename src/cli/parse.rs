@@ -90,11 +90,7 @@ fn parse_one(path: &PathBuf, identifier: &Identifier, limits: &Limits) -> ParseR
     };
     match wsd::parse(&bytes, limits) {
         Ok(msg) => {
-            let ids: Vec<_> = msg
-                .endpoints()
-                .iter()
-                .map(|e| identifier.identify(e))
-                .collect();
+            let ids = identifier.identify_all(&msg);
             ParseRecord::from_message(&name, &msg, &ids)
         }
         Err(e) => ParseRecord::from_error(&name, &e),

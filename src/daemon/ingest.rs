@@ -103,11 +103,7 @@ impl Ingest {
                 return;
             }
         };
-        let identities = message
-            .endpoints()
-            .iter()
-            .map(|e| self.identifier.identify(e))
-            .collect();
+        let identities = self.identifier.identify_all(&message);
         let obs = Observation {
             source,
             interface: interface.to_string(),

@@ -20,7 +20,7 @@ pub use mac::{Mac, MacSighting, MacSource};
 pub use oui::OuiTable;
 pub use rules::{RuleError, RuleSet};
 
-use crate::wsd::Endpoint;
+use crate::wsd::{Endpoint, Message};
 
 /// The families on the default watchlist: the makers named by US NDAA FY2019 s.889 and
 /// the FCC Covered List (with their affiliates and OEM brands folded into the family).
@@ -103,6 +103,15 @@ impl Identifier {
             OuiTable::builtin()?,
             DEFAULT_WATCHLIST.iter().map(|s| s.to_string()).collect(),
         ))
+    }
+
+    /// The identity of every endpoint of a message, in order (`[i]` is `endpoints()[i]`).
+    pub fn identify_all(&self, message: &Message) -> Vec<Identity> {
+        message
+            .endpoints()
+            .iter()
+            .map(|e| self.identify(e))
+            .collect()
     }
 
     pub fn identify(&self, endpoint: &Endpoint) -> Identity {

@@ -19,7 +19,7 @@ fn observe(
     now: u64,
 ) -> Vec<Change> {
     let message = wsd::parse(fixture, &Limits::default()).expect("fixture parses");
-    let identities = message.endpoints().iter().map(|e| id.identify(e)).collect();
+    let identities = id.identify_all(&message);
     let obs = Observation {
         source: source.parse().expect("ip"),
         interface: "vlan10".into(),

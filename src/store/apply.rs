@@ -53,24 +53,17 @@ impl Store {
     }
 
     fn announce(&mut self, a: &Announcement<'_>, out: &mut Vec<Change>) {
-        let Announcement {
-            obs,
-            ep,
-            identity,
-            how,
-            seq,
-            now,
-        } = *a;
+        let (obs, ep, identity, now) = (a.obs, a.ep, a.identity, a.now);
         let key = ep.epr.key.as_str();
         let shared = self.note_source(obs.source, key);
         let limits = self.limits.clone();
         let Some(dev) = self.keys.get(key).and_then(|id| self.devices.get_mut(id)) else {
             return self.add(a, shared, out);
         };
-        if !sequence_ok(dev, seq, &mut self.stats.out_of_sequence, out) {
+        if !sequence_ok(dev, a.seq, &mut self.stats.out_of_sequence, out) {
             return;
         }
-        count(&mut dev.counts, how);
+        count(&mut dev.counts, a.how);
         let mut fields = refresh(dev, ep, identity);
         if dev.status != Status::Active {
             dev.status = Status::Active;
@@ -110,7 +103,7 @@ impl Store {
         touch_place(&mut dev, a.obs, a.now, &self.limits);
         out.push(Change::Added { id });
         if shared {
-            let detail = format!("{} announces many endpoints", a.obs.source);
+            let detail = shared_source_detail(a.obs.source);
             flag(&mut dev, ConflictKind::SharedSource, detail, out);
         }
         self.keys.insert(dev.key.as_str().into(), id);
@@ -292,10 +285,14 @@ fn conflicts(
         flag(
             dev,
             ConflictKind::SharedSource,
-            format!("{} announces many endpoints", obs.source),
+            shared_source_detail(obs.source),
             out,
         );
     }
+}
+
+fn shared_source_detail(source: IpAddr) -> String {
+    format!("{source} announces many endpoints")
 }
 
 /// Same /24 (IPv4) or /64 (IPv6).

@@ -32,7 +32,7 @@ fn obs(xml: &str, source: &str, interface: &str) -> Observation {
     let message = wsd::parse(xml.as_bytes(), &Limits::default()).expect("test message parses");
     static ID: std::sync::OnceLock<Identifier> = std::sync::OnceLock::new();
     let id = ID.get_or_init(|| Identifier::builtin().expect("tables"));
-    let identities = message.endpoints().iter().map(|e| id.identify(e)).collect();
+    let identities = id.identify_all(&message);
     Observation {
         source: source.parse().expect("ip"),
         interface: interface.to_string(),

@@ -15,6 +15,7 @@ pub mod identify;
 #[cfg(feature = "daemon")]
 pub mod net;
 pub mod onvif;
+pub mod paths;
 #[cfg(feature = "daemon")]
 pub mod persist;
 pub mod store;

@@ -2,3 +2,6 @@
 //! specification of its format.
 
 pub mod parse;
+pub mod query;
+pub mod time;
+pub mod wire;

@@ -60,7 +60,15 @@ fn main() -> ExitCode {
         println!("configuration OK");
         return ExitCode::SUCCESS;
     }
-    match run(config) {
+    // Before any thread exists: taking the systemd socket clears LISTEN_FDS/LISTEN_PID.
+    let api_socket = match camcensus::daemon::api::from_systemd() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("camcensusd: the socket passed by systemd is not a Unix stream socket: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(config, api_socket) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -70,7 +78,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: Config) -> anyhow::Result<()> {
+fn run(config: Config, api_socket: Option<std::os::unix::net::UnixListener>) -> anyhow::Result<()> {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.level.clone());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).context("log filter")?)
@@ -85,7 +93,7 @@ fn run(config: Config) -> anyhow::Result<()> {
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
-        let result = camcensus::daemon::run(config, shutdown).await;
+        let result = camcensus::daemon::run(config, api_socket, shutdown).await;
         signals.abort();
         result.map_err(anyhow::Error::from)
     })

@@ -3,7 +3,6 @@
 //! every key is read and checked into a typed [`Config`], collecting *all* problems
 //! (unknown keys, wrong types, bad units, invalid values) into one [`ConfigError`].
 
-mod paths;
 mod read;
 pub mod units;
 
@@ -15,7 +14,7 @@ use std::time::Duration;
 use crate::store::StoreLimits;
 use crate::wsd::Limits;
 
-pub use paths::{default_socket, default_state_dir};
+pub use crate::paths::{default_socket, default_state_dir};
 
 /// Where the daemon looks for its configuration when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/camcensus/camcensus.toml";
@@ -54,6 +53,9 @@ pub struct ListenConfig {
     pub rate_burst: u32,
     /// Sources tracked by the rate limiter.
     pub max_sources: usize,
+    /// An interface that was heard from and then stays silent this long raises an alarm
+    /// event (zero: never).
+    pub silent_after: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +73,22 @@ pub struct StoreConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiConfig {
     pub socket: PathBuf,
+    /// Group given to the socket file (mode 0660); empty leaves the daemon's group.
+    pub group: String,
+    /// Users (names or uids) allowed to query, besides root and the daemon's own user.
+    pub allow_users: Vec<String>,
+    /// Groups (names or gids) whose members may query (primary or supplementary group).
+    pub allow_groups: Vec<String>,
+    /// Connected clients at once; more are refused with an error line.
+    pub max_clients: usize,
+    /// Longest request line in bytes.
+    pub max_line: usize,
+    /// A connection that sends no request for this long is closed (subscribers excepted).
+    pub idle_timeout: Duration,
+    /// A client that does not take a reply (or event) within this long is disconnected.
+    pub write_timeout: Duration,
+    /// Events a subscriber may fall behind before it is sent `resync`.
+    pub subscriber_queue: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

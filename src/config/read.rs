@@ -26,6 +26,7 @@ const KEYS: &[(&str, &[&str])] = &[
             "rate_per_source",
             "rate_burst",
             "max_sources",
+            "silent_after",
         ],
     ),
     (
@@ -40,7 +41,20 @@ const KEYS: &[(&str, &[&str])] = &[
             "event_retention",
         ],
     ),
-    ("api", &["socket"]),
+    (
+        "api",
+        &[
+            "socket",
+            "group",
+            "allow_users",
+            "allow_groups",
+            "max_clients",
+            "max_line",
+            "idle_timeout",
+            "write_timeout",
+            "subscriber_queue",
+        ],
+    ),
     (
         "parse",
         &[
@@ -86,6 +100,8 @@ pub fn load(
             .list_separator(",")
             .with_list_parse_key("listen.interfaces")
             .with_list_parse_key("listen.exclude")
+            .with_list_parse_key("api.allow_users")
+            .with_list_parse_key("api.allow_groups")
             .try_parsing(true)
             .source(Some(camcensus_env)),
     );
@@ -226,14 +242,7 @@ impl Reader {
     fn read(&mut self, env: &HashMap<String, String>, o: &Overrides) -> Config {
         let listen = self.listen(o);
         let store = self.store(env, o);
-        let socket = self.get::<Option<PathBuf>>("api.socket", None);
-        let api = ApiConfig {
-            socket: o
-                .socket
-                .clone()
-                .or(socket)
-                .unwrap_or_else(|| default_socket(env)),
-        };
+        let api = self.api(env, o);
         let parse = self.parse();
         let identify = IdentifyConfig {
             rules_file: self.get("identify.rules_file", None),
@@ -285,12 +294,38 @@ impl Reader {
             rate_per_source: self.number("listen.rate_per_source", 200, 1, 1_000_000),
             rate_burst: self.number("listen.rate_burst", 400, 1, 1_000_000),
             max_sources: self.number("listen.max_sources", 65_536, 1, 10_000_000),
+            silent_after: self.duration(
+                "listen.silent_after",
+                Duration::from_secs(86_400),
+                Duration::ZERO,
+            ),
         };
         if !l.ipv4 && !l.ipv6 {
             self.problems
                 .push("listen.ipv4 and listen.ipv6 are both false: nothing to listen on".into());
         }
         l
+    }
+
+    fn api(&mut self, env: &HashMap<String, String>, o: &Overrides) -> ApiConfig {
+        let socket = self.get::<Option<PathBuf>>("api.socket", None);
+        let s = Duration::from_secs;
+        ApiConfig {
+            socket: o
+                .socket
+                .clone()
+                .or(socket)
+                .unwrap_or_else(|| default_socket(env)),
+            group: self.get("api.group", "camcensus".to_string()),
+            allow_users: self.get("api.allow_users", Vec::new()),
+            allow_groups: self.get("api.allow_groups", vec!["camcensus".to_string()]),
+            max_clients: self.number("api.max_clients", 64, 1, 100_000),
+            max_line: usize::try_from(self.size("api.max_line", 64 << 10, 256))
+                .unwrap_or(usize::MAX),
+            idle_timeout: self.duration("api.idle_timeout", s(300), s(1)),
+            write_timeout: self.duration("api.write_timeout", s(10), Duration::from_millis(100)),
+            subscriber_queue: self.number("api.subscriber_queue", 4_096, 1, 1_000_000),
+        }
     }
 
     fn store(&mut self, env: &HashMap<String, String>, o: &Overrides) -> StoreConfig {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
+use super::bus::Bus;
 use super::journal::Journal;
 use super::rate::RateLimiter;
 use super::stats::Stats;
@@ -20,18 +21,34 @@ pub struct Shared {
     pub journal: Journal,
     pub stats: Stats,
     pub rate: RateLimiter,
+    /// Live events for API subscribers.
+    pub bus: Bus,
     log_budget: LogBudget,
 }
 
 impl Shared {
-    pub fn new(store: Store, journal: Journal, rate: RateLimiter) -> Shared {
+    pub fn new(store: Store, journal: Journal, rate: RateLimiter, bus: Bus) -> Shared {
         Shared {
             store,
             journal,
             stats: Stats::default(),
             rate,
+            bus,
             log_budget: LogBudget::default(),
         }
+    }
+
+    /// Journal the changes for persistence and publish them to subscribers. Both happen
+    /// under the one lock, so a subscriber's snapshot and its event stream never overlap.
+    pub fn record(&mut self, changes: &[Change], now: Millis) {
+        self.journal.record(changes, &self.store, now);
+        self.bus.publish(changes, &self.store, now);
+    }
+
+    /// Journal and publish a daemon alarm (not a store change).
+    pub fn alarm(&mut self, e: crate::persist::Event) {
+        self.bus.publish_event(&e, &self.store);
+        self.journal.push(e);
     }
 }
 
@@ -114,7 +131,7 @@ impl Ingest {
         let s = &mut *guard;
         let changes = s.store.apply(&obs, now);
         s.stats.accepted += 1;
-        s.journal.record(&changes, &s.store, now);
+        s.record(&changes, now);
         for c in &changes {
             log_change(c, s, &obs, now);
         }

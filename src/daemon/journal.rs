@@ -43,6 +43,15 @@ impl Journal {
         }
     }
 
+    /// An event not caused by a store change (a daemon alarm).
+    pub fn push(&mut self, e: Event) {
+        if self.events.len() < self.max_events {
+            self.events.push(e);
+        } else {
+            self.dropped_events += 1;
+        }
+    }
+
     pub fn pending(&self) -> usize {
         self.devices.len() + self.probers.len() + self.events.len()
     }
@@ -99,7 +108,7 @@ fn device_of(c: &Change) -> Option<u64> {
     }
 }
 
-fn event(c: &Change, store: &Store, at: Millis) -> Option<Event> {
+pub(super) fn event(c: &Change, store: &Store, at: Millis) -> Option<Event> {
     let (device_id, kind, detail) = match c {
         Change::Added { id } => {
             let d = store.device(*id)?;

@@ -61,6 +61,11 @@ impl Listener {
         self.joined.len()
     }
 
+    /// Names of the joined interfaces.
+    pub fn joined_names(&self) -> BTreeSet<String> {
+        self.joined.values().map(|(n, _)| n.clone()).collect()
+    }
+
     /// Join newly wanted interfaces, leave vanished ones, re-join those whose addresses
     /// changed. Returns sockets created on the way (each needs a receive loop).
     pub fn reconcile(&mut self, scan: &[Interface]) -> std::io::Result<Vec<NewSocket>> {

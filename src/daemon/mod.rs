@@ -2,7 +2,9 @@
 //! configuration and one cancellation token, and returns when the token is cancelled and
 //! everything is flushed, or when a task fails.
 
-mod ingest;
+pub mod api;
+mod bus;
+pub mod ingest;
 mod journal;
 mod listener;
 mod rate;
@@ -24,6 +26,7 @@ use crate::config::Config;
 use crate::identify::{Identifier, RuleError};
 use crate::persist::{Db, PersistError};
 use crate::store::{Millis, Store};
+use bus::Bus;
 use ingest::{Ingest, Shared};
 use journal::Journal;
 use listener::Listener;
@@ -51,6 +54,8 @@ pub enum DaemonError {
     Rules(#[from] RuleError),
     #[error("network: {0}")]
     Net(#[from] std::io::Error),
+    #[error(transparent)]
+    Api(#[from] api::BindError),
     #[error("task failed: {0}")]
     Task(String),
 }
@@ -76,8 +81,13 @@ fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
     )])?)
 }
 
-/// Run the daemon until `shutdown` is cancelled.
-pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), DaemonError> {
+/// Run the daemon until `shutdown` is cancelled. `api_socket` is a listening socket passed
+/// by systemd socket activation; without it the daemon binds `api.socket` itself.
+pub async fn run(
+    config: Config,
+    api_socket: Option<std::os::unix::net::UnixListener>,
+    shutdown: CancellationToken,
+) -> Result<(), DaemonError> {
     let started = std::time::Instant::now();
     let identifier = identifier(&config)?;
     let db = Db::open(&config.store.state_dir)?;
@@ -94,6 +104,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
             listen.rate_burst,
             listen.max_sources,
         ),
+        Bus::new(config.api.subscriber_queue),
     )));
     let flush_now = Arc::new(Notify::new());
     let ingest = Arc::new(Ingest {
@@ -103,8 +114,19 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         flush_now: flush_now.clone(),
         flush_threshold: FLUSH_THRESHOLD,
     });
+    let db_path = db.path().to_path_buf();
+    let (api_listener, _socket_file) = match api_socket {
+        Some(l) => (l, None),
+        None => {
+            let (l, file) = api::bind(&config.api.socket, &config.api.group)?;
+            (l, Some(file))
+        }
+    };
+    api_listener.set_nonblocking(true)?;
+    let api_listener = tokio::net::UnixListener::from_std(api_listener)?;
     let mut listener = Listener::new(config.listen.clone());
     let sockets = listener.reconcile(&crate::net::interfaces::scan()?)?;
+    ingest::lock(&shared).stats.joined = listener.joined_names();
     info!(
         interfaces = listener.joined(),
         "listening (passive: camcensusd sends nothing)"
@@ -131,7 +153,20 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
         config.store.event_retention,
         flush_now,
     ));
-    tracker.spawn(tasks::tick_loop(ctx.clone()));
+    tracker.spawn(tasks::tick_loop(ctx.clone(), config.listen.silent_after));
+    let api = Arc::new(api::Api::new(
+        config.api.clone(),
+        shared.clone(),
+        ctx.ingest.clone(),
+        db_path,
+    ));
+    info!(socket = %config.api.socket.display(), "API listening");
+    tracker.spawn(api::serve(
+        api,
+        api_listener,
+        shutdown.clone(),
+        tracker.clone(),
+    ));
     tracker.spawn(tasks::rescan_loop(
         ctx.clone(),
         listener,

@@ -116,6 +116,7 @@ async fn flush_chunk(ctx: &Ctx, db: &Arc<Mutex<Db>>) -> bool {
         }
         Ok((Err(e), batch)) => {
             s.stats.flush_errors += 1;
+            s.stats.last_flush_error = now_ms();
             error!(error = %e, "cannot write the inventory database (check disk space and permissions); will retry");
             let Shared { journal, .. } = &mut *s;
             journal.requeue(batch);
@@ -132,7 +133,8 @@ async fn flush_chunk(ctx: &Ctx, db: &Arc<Mutex<Db>>) -> bool {
 /// Ticks between two counter summaries in the log (one tick a minute).
 const STATS_EVERY_TICKS: u64 = 15;
 
-pub async fn tick_loop(ctx: Ctx) {
+pub async fn tick_loop(ctx: Ctx, silent_after: Duration) {
+    let silent_after = u64::try_from(silent_after.as_millis()).unwrap_or(u64::MAX);
     let mut ticks = 0u64;
     loop {
         tokio::select! {
@@ -153,7 +155,22 @@ pub async fn tick_loop(ctx: Ctx) {
                 "devices went stale (not heard from for store.stale_after)"
             );
         }
-        s.journal.record(&changes, &s.store, now);
+        s.record(&changes, now);
+        for (interface, last_heard) in s.stats.newly_silent(now, silent_after) {
+            warn!(
+                interface,
+                "interface silent for longer than listen.silent_after: alarm raised"
+            );
+            s.alarm(crate::persist::Event {
+                at: now,
+                device_id: None,
+                kind: "alarm",
+                detail: crate::persist::EventDetail::InterfaceSilent {
+                    interface,
+                    last_heard,
+                },
+            });
+        }
     }
 }
 
@@ -197,7 +214,9 @@ pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {
                 continue;
             }
         };
-        match listener.reconcile(&scanned) {
+        let reconciled = listener.reconcile(&scanned);
+        lock(&ctx.shared).stats.joined = listener.joined_names();
+        match reconciled {
             Ok(new) => {
                 for s in new {
                     ctx.spawn_receiver(s.socket, listener.names.clone());

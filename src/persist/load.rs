@@ -168,13 +168,31 @@ impl Db {
         since: Millis,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, PersistError> {
+        self.events(since, None, limit, false)
+    }
+
+    /// Events at or after `since`, of one device or all, oldest first; at most `limit`,
+    /// the oldest ones or (`newest`) the most recent ones.
+    pub fn events(
+        &self,
+        since: Millis,
+        device: Option<u64>,
+        limit: usize,
+        newest: bool,
+    ) -> Result<Vec<StoredEvent>, PersistError> {
+        let sql = if newest {
+            "SELECT at, device_id, kind, detail FROM events WHERE at >= ?1 \
+             AND (?2 IS NULL OR device_id = ?2) ORDER BY id DESC LIMIT ?3"
+        } else {
+            "SELECT at, device_id, kind, detail FROM events WHERE at >= ?1 \
+             AND (?2 IS NULL OR device_id = ?2) ORDER BY id LIMIT ?3"
+        };
         let run = || -> rusqlite::Result<_> {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT at, device_id, kind, detail FROM events WHERE at >= ?1 ORDER BY id LIMIT ?2")?;
+            let mut stmt = self.conn.prepare(sql)?;
             let rows = stmt.query_map(
-                [
+                rusqlite::params![
                     i64::try_from(since).unwrap_or(i64::MAX),
+                    device.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
                     i64::try_from(limit).unwrap_or(i64::MAX),
                 ],
                 |r| {
@@ -186,8 +204,12 @@ impl Db {
                     })
                 },
             )?;
-            rows.collect()
+            rows.collect::<rusqlite::Result<Vec<StoredEvent>>>()
         };
-        run().map_err(|e| self.err(e))
+        let mut events = run().map_err(|e| self.err(e))?;
+        if newest {
+            events.reverse();
+        }
+        Ok(events)
     }
 }

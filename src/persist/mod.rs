@@ -61,6 +61,26 @@ impl Db {
         Ok(db)
     }
 
+    /// Open an existing database read-only, for queries beside the writer (WAL readers
+    /// never block it). No migration is attempted.
+    pub fn open_reader(path: &Path) -> Result<Db, PersistError> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| PersistError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let db = Db {
+            conn,
+            path: path.to_path_buf(),
+        };
+        db.conn
+            .execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(|e| db.err(e))?;
+        Ok(db)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

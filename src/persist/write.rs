@@ -42,6 +42,10 @@ pub enum EventDetail {
     CapReached {
         max_devices: usize,
     },
+    InterfaceSilent {
+        interface: String,
+        last_heard: Millis,
+    },
 }
 
 impl EventDetail {
@@ -64,6 +68,13 @@ impl EventDetail {
             EventDetail::Conflict { kind, detail } => json!({"kind": kind, "detail": detail}),
             EventDetail::CapReached { max_devices } => {
                 json!({"alarm": "device_cap_reached", "max_devices": max_devices})
+            }
+            EventDetail::InterfaceSilent {
+                interface,
+                last_heard,
+            } => {
+                json!({"alarm": "interface_silent", "interface": interface,
+                       "last_heard": crate::api::time::Time(*last_heard).rfc3339()})
             }
         }
     }

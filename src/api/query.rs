@@ -1,0 +1,405 @@
+//! Answering read-only queries from the store: filters, sorting, paging, grouping, lookup.
+//! Pure (the store and `now` in, wire values out), so it is tested and benchmarked
+//! without a daemon.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::wire::*;
+use crate::identify::{Class, Identifier, Mac};
+use crate::store::{Device, Prober, Status, Store};
+
+/// A [`Filter`] with its times resolved and its values lower-cased.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    family: Vec<String>,
+    brand: Vec<String>,
+    manufacturer: Vec<String>,
+    model: Vec<String>,
+    class: Vec<String>,
+    status: Vec<String>,
+    interface: Vec<String>,
+    site: Vec<String>,
+    watchlist: Option<bool>,
+    since: Option<u64>,
+    before: Option<u64>,
+    text: Option<String>,
+}
+
+fn lower(v: &[String]) -> Vec<String> {
+    v.iter().map(|s| s.trim().to_lowercase()).collect()
+}
+
+impl Compiled {
+    pub fn new(f: &Filter, now: Time) -> Result<Compiled, String> {
+        let time = |t: &Option<TimeArg>, key: &str| -> Result<Option<u64>, String> {
+            t.as_ref()
+                .map(|t| t.resolve(now).map(|t| t.0))
+                .transpose()
+                .map_err(|e| format!("filter.{key}: {e}"))
+        };
+        check_values("class", &f.class, &CLASSES)?;
+        check_values("status", &f.status, &["active", "stale", "departed"])?;
+        Ok(Compiled {
+            family: lower(&f.family),
+            brand: lower(&f.brand),
+            manufacturer: lower(&f.manufacturer),
+            model: lower(&f.model),
+            class: lower(&f.class),
+            status: lower(&f.status),
+            interface: f.interface.clone(),
+            site: lower(&f.site),
+            watchlist: f.watchlist,
+            since: time(&f.seen_since, "seen_since")?,
+            before: time(&f.seen_before, "seen_before")?,
+            text: f.text.as_ref().map(|t| t.to_lowercase()),
+        })
+    }
+
+    pub fn matches(&self, d: &Device) -> bool {
+        let v = &d.verdict;
+        any_of(&self.family, v.family.as_deref())
+            && any_of(&self.brand, v.brand.as_deref())
+            && any_of(&self.manufacturer, v.manufacturer.as_deref())
+            && any_of(&self.model, v.model.as_deref())
+            && any_of(&self.class, Some(v.class.as_str()))
+            && any_of(&self.status, Some(d.status.as_str()))
+            && any_of(&self.site, site_of(d).as_deref())
+            && (self.interface.is_empty()
+                || d.interfaces.keys().any(|i| self.interface.contains(i)))
+            && self.watchlist.is_none_or(|w| w == v.watchlist)
+            && self.since.is_none_or(|t| d.seen.last >= t)
+            && self.before.is_none_or(|t| d.seen.last < t)
+            && self.text.as_deref().is_none_or(|t| text_matches(d, t))
+    }
+}
+
+const CLASSES: [&str; 5] = ["camera", "recorder", "onvif_other", "host", "unknown"];
+
+fn check_values(key: &str, given: &[String], known: &[&str]) -> Result<(), String> {
+    match given
+        .iter()
+        .find(|g| !known.contains(&g.trim().to_lowercase().as_str()))
+    {
+        Some(bad) => Err(format!(
+            "filter.{key}: {bad:?} is not one of {}",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn any_of(wanted: &[String], value: Option<&str>) -> bool {
+    if wanted.is_empty() {
+        return true;
+    }
+    match value {
+        Some(v) => wanted.iter().any(|w| w.eq_ignore_ascii_case(v)),
+        None => wanted.iter().any(|w| w == "none"),
+    }
+}
+
+fn text_matches(d: &Device, t: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(t);
+    has(&d.epr)
+        || d.verdict.model.as_deref().is_some_and(has)
+        || d.name().as_deref().is_some_and(has)
+        || d.hardware().as_deref().is_some_and(has)
+        || d.addresses.keys().any(|a| has(&a.to_string()))
+        || d.macs.iter().any(|m| has(&m.to_string()))
+        || crate::store::words(&d.xaddrs).any(has)
+}
+
+/// The site of a device. Sites are not configured yet, so this is always `None`.
+pub fn site_of(_d: &Device) -> Option<String> {
+    None
+}
+
+pub fn device_out(d: &Device) -> DeviceOut {
+    let v = &d.verdict;
+    let mut addresses: Vec<_> = d.addresses.iter().collect();
+    addresses.sort_by(|a, b| b.1.last.cmp(&a.1.last).then(a.0.cmp(b.0)));
+    DeviceOut {
+        id: d.id,
+        epr: d.epr.clone(),
+        class: v.class.as_str().to_string(),
+        family: v.family.clone(),
+        brand: v.brand.clone(),
+        manufacturer: v.manufacturer.clone(),
+        model: v.model.clone(),
+        name: d.name(),
+        hardware: d.hardware(),
+        confidence: v.confidence.as_str().to_string(),
+        conflict: v.conflict,
+        watchlist: v.watchlist,
+        macs: d.macs.iter().map(Mac::to_string).collect(),
+        addresses: addresses.iter().map(|(a, _)| a.to_string()).collect(),
+        interfaces: d.interfaces.keys().cloned().collect(),
+        site: site_of(d),
+        status: d.status.as_str().to_string(),
+        first_seen: Time(d.seen.first),
+        last_seen: Time(d.seen.last),
+        types: crate::store::words(&d.types).map(str::to_string).collect(),
+        scopes: crate::store::words(&d.scopes).map(str::to_string).collect(),
+        xaddrs: crate::store::words(&d.xaddrs).map(str::to_string).collect(),
+        locations: d.locations(),
+        metadata_version: d.metadata_version.clone(),
+        counts: CountsOut {
+            hello: d.counts.hello,
+            bye: d.counts.bye,
+            probe_match: d.counts.probe_match,
+            resolve_match: d.counts.resolve_match,
+        },
+        restarts: d.restarts,
+        app_sequence: d.app_sequence.map(|(i, n)| AppSequenceOut {
+            instance_id: i,
+            message_number: n,
+        }),
+        conflicts: d
+            .conflicts
+            .iter()
+            .map(|(k, detail)| ConflictOut {
+                kind: k.as_str().to_string(),
+                detail: detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The devices matching `filter`, sorted by `sort`, before paging.
+pub fn select<'s>(
+    store: &'s Store,
+    filter: &Compiled,
+    sort: SortKey,
+    desc: bool,
+) -> Vec<&'s Device> {
+    let mut found: Vec<&Device> = store.devices().filter(|d| filter.matches(d)).collect();
+    sort_devices(&mut found, sort);
+    if desc {
+        found.reverse();
+    }
+    found
+}
+
+fn sort_devices(found: &mut [&Device], sort: SortKey) {
+    let opt = |s: &Option<String>| s.as_deref().map(str::to_lowercase);
+    match sort {
+        SortKey::Id => found.sort_unstable_by_key(|d| d.id),
+        SortKey::Epr => found.sort_by(|a, b| a.key.cmp(&b.key)),
+        SortKey::FirstSeen => found.sort_by_key(|d| (d.seen.first, d.id)),
+        SortKey::LastSeen => found.sort_by_key(|d| (d.seen.last, d.id)),
+        SortKey::Family => found.sort_by_cached_key(|d| (opt(&d.verdict.family), d.id)),
+        SortKey::Brand => found.sort_by_cached_key(|d| (opt(&d.verdict.brand), d.id)),
+        SortKey::Model => found.sort_by_cached_key(|d| (opt(&d.verdict.model), d.id)),
+        SortKey::Class => found.sort_by_key(|d| (d.verdict.class.as_str(), d.id)),
+        SortKey::Status => found.sort_by_key(|d| (d.status.as_str(), d.id)),
+        SortKey::Address => found.sort_by_cached_key(|d| (latest_address(d), d.id)),
+    }
+}
+
+fn latest_address(d: &Device) -> Option<IpAddr> {
+    d.addresses
+        .iter()
+        .max_by_key(|(_, s)| s.last)
+        .map(|(a, _)| *a)
+}
+
+/// `devices`: filter, sort, page, convert.
+pub fn devices(
+    store: &Store,
+    filter: &Compiled,
+    sort: SortKey,
+    desc: bool,
+    offset: usize,
+    limit: Option<usize>,
+) -> DevicesOut {
+    let found = select(store, filter, sort, desc);
+    let total = found.len();
+    let devices = found
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .map(device_out)
+        .collect();
+    DevicesOut { total, devices }
+}
+
+pub fn count(store: &Store, filter: &Compiled) -> usize {
+    store.devices().filter(|d| filter.matches(d)).count()
+}
+
+/// Find one device by id, EPR (as sent or normalised), IP address or MAC.
+pub fn find<'s>(store: &'s Store, query: &str) -> Option<&'s Device> {
+    let q = query.trim();
+    if let Ok(id) = q.parse::<u64>() {
+        if let Some(d) = store.device(id) {
+            return Some(d);
+        }
+    }
+    if let Some(d) = store.device_by_key(&crate::wsd::normalise_epr(q)) {
+        return Some(d);
+    }
+    if let Ok(ip) = q.parse::<IpAddr>() {
+        return store
+            .devices()
+            .filter(|d| d.addresses.contains_key(&ip))
+            .max_by_key(|d| (d.seen.last, d.id));
+    }
+    if let Some(mac) = Mac::parse(q) {
+        return store
+            .devices()
+            .filter(|d| d.macs.contains(&mac))
+            .max_by_key(|d| (d.seen.last, d.id));
+    }
+    None
+}
+
+/// Evidence and sightings of one device (events are added by the caller from the log).
+pub fn detail(d: &Device, identifier: &Identifier) -> DeviceDetail {
+    let identity = identifier.identify(&d.endpoint());
+    let sighting = |on: String, s: &crate::store::Seen| SightingOut {
+        on,
+        first_seen: Time(s.first),
+        last_seen: Time(s.last),
+        count: s.count,
+    };
+    DeviceDetail {
+        device: device_out(d),
+        evidence: identity
+            .evidence
+            .iter()
+            .map(|e| EvidenceOut {
+                kind: e.kind.as_str().to_string(),
+                source: e.source.clone(),
+                rule: e.rule.to_string(),
+                origin: e.origin.to_string(),
+                family: e.family.as_deref().map(str::to_string),
+                brand: e.brand.as_deref().map(str::to_string),
+                confidence: e.confidence.as_str().to_string(),
+                note: e.note.to_string(),
+            })
+            .collect(),
+        sightings: SightingsOut {
+            interfaces: d
+                .interfaces
+                .iter()
+                .map(|(i, s)| sighting(i.clone(), s))
+                .collect(),
+            addresses: d
+                .addresses
+                .iter()
+                .map(|(a, s)| sighting(a.to_string(), s))
+                .collect(),
+        },
+        events: Vec::new(),
+    }
+}
+
+fn group_values(d: &Device, key: GroupKey) -> Vec<Option<String>> {
+    let v = &d.verdict;
+    match key {
+        GroupKey::Family => vec![v.family.clone()],
+        GroupKey::Brand => vec![v.brand.clone()],
+        GroupKey::Manufacturer => vec![v.manufacturer.clone()],
+        GroupKey::Model => vec![v.model.clone()],
+        GroupKey::Class => vec![Some(v.class.as_str().to_string())],
+        GroupKey::Status => vec![Some(d.status.as_str().to_string())],
+        GroupKey::Site => vec![site_of(d)],
+        GroupKey::Watchlist => vec![Some(v.watchlist.to_string())],
+        GroupKey::Interface if d.interfaces.is_empty() => vec![None],
+        GroupKey::Interface => d.interfaces.keys().map(|i| Some(i.clone())).collect(),
+    }
+}
+
+/// Every combination of the device's values for `by` (more than one only when grouping by
+/// interface and the device was heard on several).
+fn group_keys(d: &Device, by: &[GroupKey]) -> Vec<Vec<Option<String>>> {
+    let mut keys: Vec<Vec<Option<String>>> = vec![Vec::new()];
+    for k in by {
+        let values = group_values(d, *k);
+        keys = keys
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    keys
+}
+
+pub fn summary(store: &Store, filter: &Compiled, by: &[GroupKey]) -> SummaryOut {
+    let mut groups: HashMap<Vec<Option<String>>, GroupOut> = HashMap::new();
+    let mut total = 0;
+    for d in store.devices().filter(|d| filter.matches(d)) {
+        total += 1;
+        for key in group_keys(d, by) {
+            let g = groups.entry(key.clone()).or_insert_with(|| GroupOut {
+                key,
+                count: 0,
+                cameras: 0,
+                recorders: 0,
+                watchlist: 0,
+                active: 0,
+                stale: 0,
+                departed: 0,
+            });
+            add_to_group(g, d);
+        }
+    }
+    let mut groups: Vec<GroupOut> = groups.into_values().collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    SummaryOut {
+        by: by.to_vec(),
+        total,
+        groups,
+    }
+}
+
+fn add_to_group(g: &mut GroupOut, d: &Device) {
+    g.count += 1;
+    g.cameras += usize::from(d.verdict.class == Class::Camera);
+    g.recorders += usize::from(d.verdict.class == Class::Recorder);
+    g.watchlist += usize::from(d.verdict.watchlist);
+    match d.status {
+        Status::Active => g.active += 1,
+        Status::Stale => g.stale += 1,
+        Status::Departed => g.departed += 1,
+    }
+}
+
+pub fn prober_out(p: &Prober) -> ProberOut {
+    ProberOut {
+        address: p.address.to_string(),
+        interface: p.interface.clone(),
+        first_seen: Time(p.seen.first),
+        last_seen: Time(p.seen.last),
+        probes: p.probes,
+        resolves: p.resolves,
+    }
+}
+
+/// Probers, most recently seen first.
+pub fn probers(store: &Store, limit: Option<usize>) -> ProbersOut {
+    let mut all: Vec<&Prober> = store.probers().collect();
+    all.sort_by(|a, b| {
+        b.seen
+            .last
+            .cmp(&a.seen.last)
+            .then_with(|| a.address.cmp(&b.address))
+    });
+    ProbersOut {
+        total: all.len(),
+        probers: all
+            .into_iter()
+            .take(limit.unwrap_or(usize::MAX))
+            .map(prober_out)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! One request line -> one reply. Queries read the store under the shared lock only long
+//! enough to copy out their answer; serialisation and event-log reads happen outside it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Api;
+use crate::api::query::{self, Compiled};
+use crate::api::wire::*;
+use crate::daemon::ingest::lock;
+use crate::persist::{Db, StoredEvent};
+use crate::store::Status;
+
+/// Events returned by one `events` request when it gives no limit, and at most.
+pub const DEFAULT_EVENTS: usize = 1_000;
+pub const MAX_EVENTS: usize = 100_000;
+
+/// What a request line asks the connection to do.
+pub enum Outcome {
+    /// A result, already serialised.
+    Result(String),
+    Error(&'static str, String),
+    Subscribe {
+        snapshot: bool,
+    },
+}
+
+fn ok<T: Serialize>(v: &T) -> Outcome {
+    match serde_json::to_string(v) {
+        Ok(s) => Outcome::Result(s),
+        Err(e) => Outcome::Error(code::UNAVAILABLE, format!("cannot encode the reply: {e}")),
+    }
+}
+
+/// Split a line into its optional `id` and the request.
+pub fn parse(line: &[u8]) -> (Option<Value>, Result<Request, Outcome>) {
+    let mut v: Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = format!("not a JSON object: {e}");
+            return (None, Err(Outcome::Error(code::BAD_JSON, msg)));
+        }
+    };
+    let Some(obj) = v.as_object_mut() else {
+        let msg = "a request is a JSON object with a \"type\"".to_string();
+        return (None, Err(Outcome::Error(code::BAD_JSON, msg)));
+    };
+    let id = obj.remove("id");
+    let req = serde_json::from_value::<Request>(v)
+        .map_err(|e| Outcome::Error(code::BAD_REQUEST, e.to_string()));
+    (id, req)
+}
+
+pub async fn handle(api: &Api, req: Request) -> Outcome {
+    let now = Time::now();
+    match req {
+        Request::Version => ok(&version()),
+        Request::Devices {
+            filter,
+            sort,
+            desc,
+            limit,
+            offset,
+        } => with_filter(&filter, now, |f| {
+            let s = lock(&api.shared);
+            ok(&query::devices(&s.store, f, sort, desc, offset, limit))
+        }),
+        Request::Count { filter } => with_filter(&filter, now, |f| {
+            let n = query::count(&lock(&api.shared).store, f);
+            ok(&CountOut { count: n })
+        }),
+        Request::Summary { by, filter } => with_filter(&filter, now, |f| {
+            let s = lock(&api.shared);
+            ok(&query::summary(&s.store, f, &by))
+        }),
+        Request::Probers { limit } => ok(&query::probers(&lock(&api.shared).store, limit)),
+        Request::Device { query, events } => device(api, &query, events).await,
+        Request::Events {
+            since,
+            device,
+            limit,
+        } => {
+            let since = match since.map(|t| t.resolve(now)).transpose() {
+                Ok(t) => t.map_or(0, |t| t.0),
+                Err(e) => return Outcome::Error(code::BAD_REQUEST, format!("since: {e}")),
+            };
+            let limit = limit.unwrap_or(DEFAULT_EVENTS).min(MAX_EVENTS);
+            match read_events(api, since, device, limit, false).await {
+                Ok(events) => ok(&EventsOut { events }),
+                Err(e) => Outcome::Error(code::UNAVAILABLE, e),
+            }
+        }
+        Request::Stats => ok(&api.stats()),
+        Request::Health => ok(&api.health(now)),
+        Request::Subscribe { snapshot } => Outcome::Subscribe { snapshot },
+    }
+}
+
+fn with_filter(filter: &Filter, now: Time, f: impl FnOnce(&Compiled) -> Outcome) -> Outcome {
+    match Compiled::new(filter, now) {
+        Ok(c) => f(&c),
+        Err(e) => Outcome::Error(code::BAD_REQUEST, e),
+    }
+}
+
+pub fn version() -> VersionOut {
+    VersionOut {
+        protocol: PROTOCOL_VERSION,
+        daemon: "camcensusd".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+async fn device(api: &Api, q: &str, events: usize) -> Outcome {
+    let found = {
+        let s = lock(&api.shared);
+        query::find(&s.store, q).map(|d| query::detail(d, &api.ingest.identifier))
+    };
+    let Some(mut detail) = found else {
+        return Outcome::Error(
+            code::NOT_FOUND,
+            format!("no device matches {q:?} (give an id, EPR, IP address or MAC; `camcensus devices` lists them)"),
+        );
+    };
+    if events > 0 {
+        let id = detail.device.id;
+        let limit = events.min(MAX_EVENTS);
+        match read_events(api, 0, Some(id), limit, true).await {
+            Ok(e) => detail.events = e,
+            Err(e) => tracing::debug!(error = %e, "device events unavailable"),
+        }
+    }
+    ok(&detail)
+}
+
+/// Read the event log on a blocking thread with the API's own read-only connection.
+async fn read_events(
+    api: &Api,
+    since: u64,
+    device: Option<u64>,
+    limit: usize,
+    newest: bool,
+) -> Result<Vec<EventOut>, String> {
+    let reader = api.reader.clone();
+    let path = api.db_path.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut guard = reader.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(Db::open_reader(&path).map_err(|e| e.to_string())?);
+        }
+        match guard.as_ref() {
+            Some(db) => db
+                .events(since, device, limit, newest)
+                .map_err(|e| e.to_string()),
+            None => Err("no database".to_string()),
+        }
+    })
+    .await
+    .map_err(|e| format!("event log reader failed: {e}"))??;
+    Ok(rows.into_iter().map(event_out).collect())
+}
+
+fn event_out(e: StoredEvent) -> EventOut {
+    EventOut {
+        kind: e.kind,
+        at: Time(e.at),
+        device_id: e.device_id,
+        detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
+        device: None,
+    }
+}
+
+impl Api {
+    pub fn stats(&self) -> StatsOut {
+        let s = lock(&self.shared);
+        let st = s.store.stats();
+        let mut by_status = [0usize; 3];
+        for d in s.store.devices() {
+            by_status[match d.status {
+                Status::Active => 0,
+                Status::Stale => 1,
+                Status::Departed => 2,
+            }] += 1;
+        }
+        let mut interfaces: Vec<InterfaceOut> = s
+            .stats
+            .interfaces
+            .iter()
+            .map(|(name, i)| InterfaceOut {
+                name: name.clone(),
+                joined: s.stats.joined.contains(name),
+                datagrams: i.datagrams,
+                bytes: i.bytes,
+                last_heard: Some(Time(i.last_heard)),
+            })
+            .collect();
+        for name in &s.stats.joined {
+            if !s.stats.interfaces.contains_key(name) {
+                interfaces.push(InterfaceOut {
+                    name: name.clone(),
+                    joined: true,
+                    datagrams: 0,
+                    bytes: 0,
+                    last_heard: None,
+                });
+            }
+        }
+        interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+        StatsOut {
+            version: env!("CARGO_PKG_VERSION").into(),
+            started: self.started,
+            interfaces,
+            drops: s
+                .stats
+                .drops
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            accepted: s.stats.accepted,
+            recv_errors: s.stats.recv_errors,
+            store: StoreOut {
+                devices: s.store.len(),
+                max_devices: s.store.limits().max_devices,
+                active: by_status[0],
+                stale: by_status[1],
+                departed: by_status[2],
+                probers: s.store.probers().count(),
+                dedup_entries: s.store.dedup_len(),
+                duplicates: st.duplicates,
+                out_of_sequence: st.out_of_sequence,
+                refused_devices: st.refused_devices,
+                refused_probers: st.refused_probers,
+                foreign_byes: st.foreign_byes,
+                unknown_byes: st.unknown_byes,
+            },
+            persistence: PersistenceOut {
+                database: self.db_path.display().to_string(),
+                generation: s.stats.flushes,
+                last_flush: (s.stats.last_flush > 0).then_some(Time(s.stats.last_flush)),
+                flush_errors: s.stats.flush_errors,
+                pending: s.journal.pending(),
+                dropped_events: s.journal.dropped_events,
+            },
+            clients: self.clients(s.bus.subscribers()),
+        }
+    }
+
+    pub fn health(&self, now: Time) -> HealthOut {
+        let s = lock(&self.shared);
+        let mut problems = Vec::new();
+        if s.stats.joined.is_empty() {
+            problems.push(
+                "not listening on any interface (check listen.interfaces and `ip link`)".into(),
+            );
+        }
+        if s.stats.last_flush_error > s.stats.last_flush {
+            problems.push(
+                "the last database write failed (see `journalctl -u camcensusd`; check disk space)"
+                    .into(),
+            );
+        }
+        if s.store.len() >= s.store.limits().max_devices {
+            problems.push(format!(
+                "device cap reached ({}): new devices are refused (raise store.max_devices)",
+                s.store.limits().max_devices
+            ));
+        }
+        if s.journal.dropped_events > 0 {
+            problems.push(format!(
+                "{} events were dropped before they could be written",
+                s.journal.dropped_events
+            ));
+        }
+        let last_datagram = s.stats.interfaces.values().map(|i| i.last_heard).max();
+        HealthOut {
+            status: if problems.is_empty() {
+                "ok"
+            } else {
+                "degraded"
+            }
+            .into(),
+            problems,
+            devices: s.store.len(),
+            interfaces_joined: s.stats.joined.len(),
+            last_datagram: last_datagram.map(Time),
+            last_flush: (s.stats.last_flush > 0).then_some(Time(s.stats.last_flush)),
+            uptime_seconds: now.0.saturating_sub(self.started.0) / 1000,
+        }
+    }
+}

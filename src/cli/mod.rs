@@ -1,33 +1,177 @@
 //! The `camcensus` client: argument definitions and subcommands. The binary only calls
-//! [`main`]. Exit codes: 0 ok, 1 a request or input failed, 2 usage error.
+//! [`main`]. Exit codes: 0 ok, 1 a request or input failed, 2 usage error, 69 the daemon
+//! cannot be reached.
 
+pub mod client;
+mod commands;
+mod filter;
 mod parse;
+pub mod render;
 pub mod table;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use filter::FilterArgs;
 pub use parse::{OutputFormat, ParseArgs};
 
 /// Exit status for a failed request or input.
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status for a usage error (bad flags, unreadable rules file).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status when the daemon cannot be reached (EX_UNAVAILABLE).
+pub const EXIT_UNREACHABLE: u8 = 69;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "camcensus",
     version,
-    about = "Query the camcensus inventory of network cameras, or parse saved WS-Discovery messages"
+    about = "Query the camcensus inventory of network cameras, or parse saved WS-Discovery messages",
+    after_help = "The socket is --socket, else $CAMCENSUS_SOCKET, else the daemon's default \
+                  (/run/camcensus/camcensus.sock for the system service).\n\
+                  Exit codes: 0 ok, 1 request failed, 2 usage, 69 daemon unreachable."
 )]
 pub struct Cli {
+    /// Path of camcensusd's socket.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sort {
+    Id,
+    Epr,
+    FirstSeen,
+    LastSeen,
+    Family,
+    Brand,
+    Model,
+    Class,
+    Status,
+    Address,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// JSON instead of a table (the daemon's `result`, for scripts and jq).
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List devices (filters combine; list values match any).
+    #[command(visible_alias = "ls")]
+    Devices {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Sort key.
+        #[arg(long, value_enum, default_value = "id")]
+        sort: Sort,
+        /// Sort descending.
+        #[arg(long)]
+        desc: bool,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Print only how many devices match the filters.
+    Count {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// One device by id, EPR, IP address or MAC: evidence, sightings, recent events.
+    Show {
+        #[arg(value_name = "ID|EPR|IP|MAC")]
+        query: String,
+        /// Recent events to show.
+        #[arg(long, default_value_t = 20)]
+        events: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Device counts grouped by keys (family, brand, manufacturer, model, class, status,
+    /// interface, site, watchlist).
+    Summary {
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "family",
+            value_name = "KEYS"
+        )]
+        by: Vec<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Clients probing the camera networks (a security signal).
+    Probers {
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The event log: appeared, changed, departed, stale, conflict, restarted, alarm.
+    Events {
+        /// From this time: RFC 3339 or an age (7d, 12h).
+        #[arg(long, default_value = "1d", value_name = "TIME")]
+        since: String,
+        /// Only this device id.
+        #[arg(long)]
+        device: Option<u64>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Follow live events (Ctrl-C to stop).
+    Watch {
+        /// Print the current inventory first (as `present` events).
+        #[arg(long)]
+        snapshot: bool,
+        /// JSON lines, exactly as the daemon sends them.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receive counters per interface, drops by reason, store and persistence figures.
+    Stats {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// ok or degraded, with the reasons (exit 1 when degraded).
+    Health {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Export devices with stable columns (id, epr, class, family, brand, manufacturer,
+    /// model, macs, addresses, interfaces, site, status, first_seen, last_seen, watchlist,
+    /// confidence).
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
     /// Parse saved WS-Discovery datagrams or XML files offline and identify each endpoint.
     Parse(ParseArgs),
 }
@@ -43,5 +187,6 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Parse(args) => parse::run(&args),
+        command => commands::run(cli.socket.as_deref(), command),
     }
 }

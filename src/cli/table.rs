@@ -24,6 +24,12 @@ impl Table {
     }
 
     pub fn render(&self) -> String {
+        self.render_styled(|_, _| None)
+    }
+
+    /// Render, wrapping body cells in the ANSI style `style(column, cell)` returns
+    /// (alignment is computed on the plain text).
+    pub fn render_styled(&self, style: impl Fn(usize, &str) -> Option<&'static str>) -> String {
         let widths: Vec<usize> = (0..self.headers.len())
             .map(|i| {
                 std::iter::once(&self.headers[i])
@@ -34,11 +40,21 @@ impl Table {
             })
             .collect();
         let mut out = String::new();
-        for row in std::iter::once(&self.headers).chain(&self.rows) {
+        for (r, row) in std::iter::once(&self.headers).chain(&self.rows).enumerate() {
             let line: Vec<String> = row
                 .iter()
                 .zip(&widths)
-                .map(|(c, w)| format!("{c:<w$}", w = *w))
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    let padded = format!("{c:<w$}", w = *w);
+                    match style(i, c).filter(|_| r > 0) {
+                        Some(code) => {
+                            let pad = padded.len() - c.len();
+                            format!("\x1b[{code}m{c}\x1b[0m{}", " ".repeat(pad))
+                        }
+                        None => padded,
+                    }
+                })
                 .collect();
             out.push_str(line.join("  ").trim_end());
             out.push('\n');

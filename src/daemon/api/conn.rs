@@ -123,6 +123,8 @@ enum End {
     WriteTimeout,
 }
 
+/// Serve one admitted client; its slot is freed before the socket closes, so a client that
+/// sees the end of its connection can immediately connect again.
 pub async fn serve(api: Arc<Api>, stream: UnixStream, shutdown: CancellationToken) {
     let (rd, wr) = stream.into_split();
     let mut reader = BufReader::new(rd);
@@ -130,12 +132,22 @@ pub async fn serve(api: Arc<Api>, stream: UnixStream, shutdown: CancellationToke
         w: BufWriter::new(wr),
         deadline: api.cfg.write_timeout,
     };
+    session(&api, &mut reader, &mut writer, &shutdown).await;
+    api.count(|c| c.connected = c.connected.saturating_sub(1));
+}
+
+async fn session(
+    api: &Api,
+    reader: &mut BufReader<tokio::net::unix::OwnedReadHalf>,
+    writer: &mut Writer,
+    shutdown: &CancellationToken,
+) {
     let mut buf = Vec::new();
     let mut first = true;
     loop {
         let read = tokio::select! {
             _ = shutdown.cancelled() => return,
-            r = timeout(api.cfg.idle_timeout, read_line(&mut reader, &mut buf, api.cfg.max_line)) => r,
+            r = timeout(api.cfg.idle_timeout, read_line(reader, &mut buf, api.cfg.max_line)) => r,
         };
         let (id, outcome) = match read {
             Err(_) => return api.count(|c| c.idle_timeouts += 1),
@@ -152,7 +164,7 @@ pub async fn serve(api: Arc<Api>, stream: UnixStream, shutdown: CancellationToke
             Ok(Ok(Line::Ok)) => {
                 api.count(|c| c.requests += 1);
                 match handle::parse(&buf) {
-                    (id, Ok(req)) => (id, handle::handle(&api, req).await),
+                    (id, Ok(req)) => (id, handle::handle(api, req).await),
                     (id, Err(outcome)) => (id, outcome),
                 }
             }
@@ -161,7 +173,7 @@ pub async fn serve(api: Arc<Api>, stream: UnixStream, shutdown: CancellationToke
             api.count(|c| c.errors += 1);
         }
         if let Outcome::Subscribe { snapshot } = outcome {
-            return subscribe(&api, reader, writer, snapshot, first, id, &shutdown).await;
+            return subscribe(api, reader, writer, snapshot, first, id, shutdown).await;
         }
         let line = reply_line(first, id.as_ref(), &outcome);
         first = false;
@@ -173,8 +185,8 @@ pub async fn serve(api: Arc<Api>, stream: UnixStream, shutdown: CancellationToke
 
 async fn subscribe<R: AsyncBufRead + Unpin>(
     api: &Api,
-    mut reader: R,
-    mut writer: Writer,
+    reader: &mut R,
+    writer: &mut Writer,
     snapshot: bool,
     first: bool,
     id: Option<serde_json::Value>,
@@ -224,7 +236,7 @@ async fn subscribe<R: AsyncBufRead + Unpin>(
         let line: Arc<str> = tokio::select! {
             _ = shutdown.cancelled() => return,
             // Anything the client sends is ignored; end of input ends the subscription.
-            r = read_line(&mut reader, &mut sink, 1024) => match r {
+            r = read_line(reader, &mut sink, 1024) => match r {
                 Ok(Line::Eof) | Err(_) => return,
                 Ok(_) => continue,
             },

@@ -120,10 +120,7 @@ pub async fn serve(
         };
         let api = api.clone();
         let shutdown = shutdown.clone();
-        tracker.spawn(async move {
-            conn::serve(api.clone(), stream, shutdown).await;
-            api.count(|c| c.connected = c.connected.saturating_sub(1));
-        });
+        tracker.spawn(conn::serve(api, stream, shutdown));
     }
 }
 

@@ -1,0 +1,277 @@
+//! The subcommands that talk to the daemon.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::client::{socket_path, Client, ClientError};
+use super::render;
+use super::{Command, ExportFormat, Sort, EXIT_FAILED, EXIT_USAGE};
+use crate::api::wire::*;
+
+/// Why a subcommand stopped.
+enum Failure {
+    Client(ClientError),
+    Usage(String),
+    Output(io::Error),
+    /// Already reported (e.g. `health` printed a degraded status).
+    Quiet,
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Failure {
+        Failure::Client(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure::Output(e)
+    }
+}
+
+pub fn run(socket: Option<&Path>, command: Command) -> ExitCode {
+    let path = socket_path(socket);
+    let result = Client::connect(&path)
+        .map_err(Failure::from)
+        .and_then(|mut c| dispatch(&mut c, command));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Client(e)) => {
+            eprintln!("camcensus: {e}");
+            ExitCode::from(e.exit_code())
+        }
+        Err(Failure::Usage(m)) => {
+            eprintln!("camcensus: {m}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("camcensus: cannot write output: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
+        Err(Failure::Quiet) => ExitCode::from(EXIT_FAILED),
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+fn color() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    print(&format!("{text}\n"))
+}
+
+fn sort_key(s: Sort) -> SortKey {
+    match s {
+        Sort::Id => SortKey::Id,
+        Sort::Epr => SortKey::Epr,
+        Sort::FirstSeen => SortKey::FirstSeen,
+        Sort::LastSeen => SortKey::LastSeen,
+        Sort::Family => SortKey::Family,
+        Sort::Brand => SortKey::Brand,
+        Sort::Model => SortKey::Model,
+        Sort::Class => SortKey::Class,
+        Sort::Status => SortKey::Status,
+        Sort::Address => SortKey::Address,
+    }
+}
+
+fn group_keys(names: &[String]) -> Result<Vec<GroupKey>, Failure> {
+    names
+        .iter()
+        .map(|n| {
+            serde_json::from_value(serde_json::Value::String(n.trim().to_lowercase())).map_err(
+                |_| {
+                    Failure::Usage(format!(
+                        "--by {n:?}: use family, brand, manufacturer, model, class, status, interface, site or watchlist"
+                    ))
+                },
+            )
+        })
+        .collect()
+}
+
+fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
+    let now = Time::now();
+    match command {
+        Command::Devices {
+            filter,
+            sort,
+            desc,
+            limit,
+            offset,
+            json,
+        } => {
+            let req = Request::Devices {
+                filter: filter.to_filter(),
+                sort: sort_key(sort),
+                desc,
+                limit,
+                offset,
+            };
+            if json.json {
+                return print_json(&c.call(&req)?);
+            }
+            let out: DevicesOut = c.get(&req)?;
+            let mut text = render::devices_table(&out.devices, now, color());
+            if out.devices.len() < out.total {
+                text.push_str(&format!(
+                    "({} of {} shown; --limit/--offset page through them)\n",
+                    out.devices.len(),
+                    out.total
+                ));
+            }
+            print(&text)
+        }
+        Command::Count { filter } => {
+            let out: CountOut = c.get(&Request::Count {
+                filter: filter.to_filter(),
+            })?;
+            print(&format!("{}\n", out.count))
+        }
+        Command::Show {
+            query,
+            events,
+            json,
+        } => {
+            let req = Request::Device { query, events };
+            if json.json {
+                return print_json(&c.call(&req)?);
+            }
+            let out: DeviceDetail = c.get(&req)?;
+            print(&render::device_detail(&out, now))
+        }
+        Command::Summary { by, filter, json } => {
+            let req = Request::Summary {
+                by: group_keys(&by)?,
+                filter: filter.to_filter(),
+            };
+            if json.json {
+                return print_json(&c.call(&req)?);
+            }
+            let out: SummaryOut = c.get(&req)?;
+            print(&render::summary_table(&out))
+        }
+        Command::Probers { limit, json } => {
+            let req = Request::Probers { limit };
+            if json.json {
+                return print_json(&c.call(&req)?);
+            }
+            let out: ProbersOut = c.get(&req)?;
+            print(&render::probers_table(&out, now))
+        }
+        Command::Events {
+            since,
+            device,
+            limit,
+            json,
+        } => {
+            Time::parse(&since, now).map_err(|e| Failure::Usage(format!("--since: {e}")))?;
+            let req = Request::Events {
+                since: Some(TimeArg(since)),
+                device,
+                limit,
+            };
+            if json.json {
+                return print_json(&c.call(&req)?);
+            }
+            let out: EventsOut = c.get(&req)?;
+            let text: String = out
+                .events
+                .iter()
+                .map(|e| render::event_line(e) + "\n")
+                .collect();
+            print(&text)
+        }
+        Command::Watch { snapshot, json } => watch(c, snapshot, json),
+        Command::Stats { json } => {
+            if json.json {
+                return print_json(&c.call(&Request::Stats)?);
+            }
+            let out: StatsOut = c.get(&Request::Stats)?;
+            print(&render::stats_text(&out, now))
+        }
+        Command::Health { json } => {
+            let v = c.call(&Request::Health)?;
+            let out: HealthOut = serde_json::from_value(v.clone())
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            if json.json {
+                print_json(&v)?;
+            } else {
+                print(&render::health_text(&out, now))?;
+            }
+            if out.status == "ok" {
+                Ok(())
+            } else {
+                Err(Failure::Quiet)
+            }
+        }
+        Command::Export {
+            format,
+            output,
+            filter,
+        } => {
+            let out: DevicesOut = c.get(&Request::Devices {
+                filter: filter.to_filter(),
+                sort: SortKey::Id,
+                desc: false,
+                limit: None,
+                offset: 0,
+            })?;
+            let text = export_text(&out.devices, format);
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", p.display()))),
+                None => print(&text),
+            }
+        }
+        Command::Parse(_) => Ok(()),
+    }
+}
+
+pub fn export_text(devices: &[DeviceOut], format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Csv => render::csv(devices),
+        ExportFormat::Json => serde_json::to_string_pretty(devices).unwrap_or_default() + "\n",
+        ExportFormat::Ndjson => devices
+            .iter()
+            .map(|d| serde_json::to_string(d).unwrap_or_default() + "\n")
+            .collect(),
+    }
+}
+
+fn watch(c: &mut Client, snapshot: bool, json: bool) -> Result<(), Failure> {
+    let ack: SubscribedOut = c.get(&Request::Subscribe { snapshot })?;
+    if !json {
+        eprintln!(
+            "watching camcensusd events ({} present devices first); Ctrl-C to stop",
+            ack.snapshot
+        );
+    }
+    let mut out = io::stdout().lock();
+    while let Some(line) = c.next_line()? {
+        if json {
+            writeln!(out, "{line}")?;
+        } else {
+            match serde_json::from_str::<EventOut>(&line) {
+                Ok(e) => writeln!(out, "{}", render::event_line(&e))?,
+                Err(_) => writeln!(out, "{line}")?,
+            }
+        }
+        out.flush()?;
+    }
+    Err(Failure::Client(ClientError::Unreachable {
+        path: std::path::PathBuf::from("(subscription)"),
+        reason: "the daemon closed the event stream (stopped or restarted)".into(),
+    }))
+}

@@ -115,11 +115,16 @@ pub fn site_of(_d: &Device) -> Option<String> {
     None
 }
 
+/// A device with what it announced.
 pub fn device_out(d: &Device) -> DeviceOut {
+    device_with(d, true)
+}
+
+/// A device; `full` adds what it announced (types, scopes, XAddrs, counters).
+pub fn device_with(d: &Device, full: bool) -> DeviceOut {
     let v = &d.verdict;
-    let mut addresses: Vec<_> = d.addresses.iter().collect();
-    addresses.sort_by(|a, b| b.1.last.cmp(&a.1.last).then(a.0.cmp(b.0)));
-    DeviceOut {
+    let (name, hardware, locations) = d.labels();
+    let mut out = DeviceOut {
         id: d.id,
         epr: d.epr.clone(),
         class: v.class.as_str().to_string(),
@@ -127,22 +132,48 @@ pub fn device_out(d: &Device) -> DeviceOut {
         brand: v.brand.clone(),
         manufacturer: v.manufacturer.clone(),
         model: v.model.clone(),
-        name: d.name(),
-        hardware: d.hardware(),
+        name,
+        hardware,
         confidence: v.confidence.as_str().to_string(),
         conflict: v.conflict,
         watchlist: v.watchlist,
         macs: d.macs.iter().map(Mac::to_string).collect(),
-        addresses: addresses.iter().map(|(a, _)| a.to_string()).collect(),
+        addresses: addresses(d),
         interfaces: d.interfaces.keys().cloned().collect(),
         site: site_of(d),
         status: d.status.as_str().to_string(),
         first_seen: Time(d.seen.first),
         last_seen: Time(d.seen.last),
-        types: crate::store::words(&d.types).map(str::to_string).collect(),
-        scopes: crate::store::words(&d.scopes).map(str::to_string).collect(),
-        xaddrs: crate::store::words(&d.xaddrs).map(str::to_string).collect(),
-        locations: d.locations(),
+        conflicts: d
+            .conflicts
+            .iter()
+            .map(|(k, detail)| ConflictOut {
+                kind: k.as_str().to_string(),
+                detail: detail.clone(),
+            })
+            .collect(),
+        announced: None,
+    };
+    if full {
+        out.announced = Some(announced(d, locations));
+    }
+    out
+}
+
+/// Source addresses, most recently heard first.
+fn addresses(d: &Device) -> Vec<String> {
+    let mut a: Vec<_> = d.addresses.iter().collect();
+    a.sort_by(|x, y| y.1.last.cmp(&x.1.last).then(x.0.cmp(y.0)));
+    a.iter().map(|(ip, _)| ip.to_string()).collect()
+}
+
+fn announced(d: &Device, locations: Vec<String>) -> AnnouncedOut {
+    let words = |s: &str| crate::store::words(s).map(str::to_string).collect();
+    AnnouncedOut {
+        types: words(&d.types),
+        scopes: words(&d.scopes),
+        xaddrs: words(&d.xaddrs),
+        locations,
         metadata_version: d.metadata_version.clone(),
         counts: CountsOut {
             hello: d.counts.hello,
@@ -155,14 +186,6 @@ pub fn device_out(d: &Device) -> DeviceOut {
             instance_id: i,
             message_number: n,
         }),
-        conflicts: d
-            .conflicts
-            .iter()
-            .map(|(k, detail)| ConflictOut {
-                kind: k.as_str().to_string(),
-                detail: detail.clone(),
-            })
-            .collect(),
     }
 }
 
@@ -204,22 +227,32 @@ fn latest_address(d: &Device) -> Option<IpAddr> {
         .map(|(a, _)| *a)
 }
 
+/// Paging and detail of a `devices` answer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub sort: SortKey,
+    pub desc: bool,
+    pub offset: usize,
+    pub limit: Option<usize>,
+    pub full: bool,
+}
+
 /// `devices`: filter, sort, page, convert.
-pub fn devices(
-    store: &Store,
-    filter: &Compiled,
-    sort: SortKey,
-    desc: bool,
-    offset: usize,
-    limit: Option<usize>,
-) -> DevicesOut {
+pub fn devices(store: &Store, filter: &Compiled, page: Page) -> DevicesOut {
+    let Page {
+        sort,
+        desc,
+        offset,
+        limit,
+        full,
+    } = page;
     let found = select(store, filter, sort, desc);
     let total = found.len();
     let devices = found
         .into_iter()
         .skip(offset)
         .take(limit.unwrap_or(usize::MAX))
-        .map(device_out)
+        .map(|d| device_with(d, full))
         .collect();
     DevicesOut { total, devices }
 }
@@ -295,60 +328,70 @@ pub fn detail(d: &Device, identifier: &Identifier) -> DeviceDetail {
     }
 }
 
-fn group_values(d: &Device, key: GroupKey) -> Vec<Option<String>> {
+/// The device's value for a single-valued group key (borrowed: no allocation).
+fn group_value(d: &Device, key: GroupKey) -> Option<&str> {
     let v = &d.verdict;
     match key {
-        GroupKey::Family => vec![v.family.clone()],
-        GroupKey::Brand => vec![v.brand.clone()],
-        GroupKey::Manufacturer => vec![v.manufacturer.clone()],
-        GroupKey::Model => vec![v.model.clone()],
-        GroupKey::Class => vec![Some(v.class.as_str().to_string())],
-        GroupKey::Status => vec![Some(d.status.as_str().to_string())],
-        GroupKey::Site => vec![site_of(d)],
-        GroupKey::Watchlist => vec![Some(v.watchlist.to_string())],
-        GroupKey::Interface if d.interfaces.is_empty() => vec![None],
-        GroupKey::Interface => d.interfaces.keys().map(|i| Some(i.clone())).collect(),
+        GroupKey::Family => v.family.as_deref(),
+        GroupKey::Brand => v.brand.as_deref(),
+        GroupKey::Manufacturer => v.manufacturer.as_deref(),
+        GroupKey::Model => v.model.as_deref(),
+        GroupKey::Class => Some(v.class.as_str()),
+        GroupKey::Status => Some(d.status.as_str()),
+        GroupKey::Site => None,
+        GroupKey::Watchlist => Some(if v.watchlist { "true" } else { "false" }),
+        // Multi-valued: handled by `visit_groups`.
+        GroupKey::Interface => None,
     }
 }
 
-/// Every combination of the device's values for `by` (more than one only when grouping by
-/// interface and the device was heard on several).
-fn group_keys(d: &Device, by: &[GroupKey]) -> Vec<Vec<Option<String>>> {
-    let mut keys: Vec<Vec<Option<String>>> = vec![Vec::new()];
-    for k in by {
-        let values = group_values(d, *k);
-        keys = keys
-            .into_iter()
-            .flat_map(|prefix| {
-                values.iter().map(move |v| {
-                    let mut p = prefix.clone();
-                    p.push(v.clone());
-                    p
-                })
-            })
-            .collect();
+/// Call `f` with every key tuple the device belongs to (more than one only when grouping
+/// by interface and it was heard on several), reusing `key` as the buffer.
+fn visit_groups<'d>(
+    d: &'d Device,
+    by: &[GroupKey],
+    key: &mut Vec<Option<&'d str>>,
+    f: &mut impl FnMut(&[Option<&'d str>]),
+) {
+    let Some((first, rest)) = by.split_first() else {
+        return f(key);
+    };
+    if *first == GroupKey::Interface && !d.interfaces.is_empty() {
+        for i in d.interfaces.keys() {
+            key.push(Some(i.as_str()));
+            visit_groups(d, rest, key, f);
+            key.pop();
+        }
+        return;
     }
-    keys
+    key.push(group_value(d, *first));
+    visit_groups(d, rest, key, f);
+    key.pop();
 }
 
 pub fn summary(store: &Store, filter: &Compiled, by: &[GroupKey]) -> SummaryOut {
-    let mut groups: HashMap<Vec<Option<String>>, GroupOut> = HashMap::new();
+    let mut groups: HashMap<Vec<Option<&str>>, GroupOut> = HashMap::new();
     let mut total = 0;
+    let mut key = Vec::with_capacity(by.len());
     for d in store.devices().filter(|d| filter.matches(d)) {
         total += 1;
-        for key in group_keys(d, by) {
-            let g = groups.entry(key.clone()).or_insert_with(|| GroupOut {
-                key,
-                count: 0,
-                cameras: 0,
-                recorders: 0,
-                watchlist: 0,
-                active: 0,
-                stale: 0,
-                departed: 0,
-            });
-            add_to_group(g, d);
-        }
+        visit_groups(d, by, &mut key, &mut |k| match groups.get_mut(k) {
+            Some(g) => add_to_group(g, d),
+            None => {
+                let mut g = GroupOut {
+                    key: k.iter().map(|v| v.map(str::to_string)).collect(),
+                    count: 0,
+                    cameras: 0,
+                    recorders: 0,
+                    watchlist: 0,
+                    active: 0,
+                    stale: 0,
+                    departed: 0,
+                };
+                add_to_group(&mut g, d);
+                groups.insert(k.to_vec(), g);
+            }
+        });
     }
     let mut groups: Vec<GroupOut> = groups.into_values().collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));

@@ -56,6 +56,9 @@ pub enum Request {
         limit: Option<usize>,
         #[serde(default)]
         offset: usize,
+        /// Include what each device announced (types, scopes, XAddrs, counters).
+        #[serde(default)]
+        full: bool,
     },
     /// How many devices match a filter.
     Count {
@@ -295,6 +298,16 @@ pub struct DeviceOut {
     pub status: String,
     pub first_seen: Time,
     pub last_seen: Time,
+    /// Conflicting facts flagged on the record (never merged silently).
+    pub conflicts: Vec<ConflictOut>,
+    /// What the device announced, in `device` replies, live events and `devices` with
+    /// `"full": true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<AnnouncedOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncedOut {
     pub types: Vec<String>,
     pub scopes: Vec<String>,
     pub xaddrs: Vec<String>,
@@ -303,7 +316,6 @@ pub struct DeviceOut {
     pub counts: CountsOut,
     pub restarts: u64,
     pub app_sequence: Option<AppSequenceOut>,
-    pub conflicts: Vec<ConflictOut>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,6 +110,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             desc,
             limit,
             offset,
+            full,
             json,
         } => {
             let req = Request::Devices {
@@ -118,6 +119,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
                 desc,
                 limit,
                 offset,
+                full,
             };
             if json.json {
                 return print_json(&c.call(&req)?);
@@ -227,6 +229,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
                 desc: false,
                 limit: None,
                 offset: 0,
+                full: false,
             })?;
             let text = export_text(&out.devices, format);
             match output {

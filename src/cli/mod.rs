@@ -88,6 +88,9 @@ pub enum Command {
         limit: Option<usize>,
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// With --json: include what each device announced (types, scopes, XAddrs, counters).
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -111,19 +111,25 @@ pub fn device_detail(x: &DeviceDetail, now: Time) -> String {
     field("macs", list(&d.macs));
     field("addresses", list(&d.addresses));
     field("interfaces", list(&d.interfaces));
-    field("xaddrs", list(&d.xaddrs));
-    field("locations", list(&d.locations));
+    if let Some(a) = &d.announced {
+        field("xaddrs", list(&a.xaddrs));
+        field("locations", list(&a.locations));
+    }
     let seen = |t: Time| format!("{t} ({} ago)", t.age(now));
     field("first seen", seen(d.first_seen));
     field("last seen", seen(d.last_seen));
-    let c = &d.counts;
-    field(
-        "messages",
-        format!(
-            "hello {}, bye {}, probe_match {}, resolve_match {}; restarts {}",
-            c.hello, c.bye, c.probe_match, c.resolve_match, d.restarts
-        ),
-    );
+    if let Some(a) = &d.announced {
+        let c = &a.counts;
+        field(
+            "messages",
+            format!(
+                "hello {}, bye {}, probe_match {}, resolve_match {}; restarts {}",
+                c.hello, c.bye, c.probe_match, c.resolve_match, a.restarts
+            ),
+        );
+        field("types", list(&a.types));
+        field("scopes", list(&a.scopes));
+    }
     for c in &d.conflicts {
         field("conflict", format!("{}: {}", c.kind, c.detail));
     }
@@ -161,22 +167,28 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("  {l}\n")).collect()
 }
 
+/// Each item on its own lines, never clipped: the evidence is the point of `show`.
 fn evidence_table(items: &[EvidenceOut]) -> String {
     if items.is_empty() {
         return "(none: nothing announced points at a maker)\n".into();
     }
-    let mut t = Table::new(&["KIND", "SOURCE", "FAMILY", "BRAND", "WEIGHT", "NOTE"]);
+    let mut out = String::new();
     for e in items {
-        t.row(vec![
-            e.kind.clone(),
-            e.source.clone(),
+        let _ = writeln!(
+            out,
+            "- {} ({}): {} -> family {}, brand {}",
+            e.kind,
+            e.confidence,
+            e.source,
             opt(&e.family),
-            opt(&e.brand),
-            e.confidence.clone(),
-            e.note.clone(),
-        ]);
+            opt(&e.brand)
+        );
+        if !e.note.is_empty() {
+            let _ = writeln!(out, "    {}", e.note);
+        }
+        let _ = writeln!(out, "    rule {} ({})", e.rule, e.origin);
     }
-    t.render()
+    out
 }
 
 /// `camcensus summary`.
@@ -263,7 +275,14 @@ pub fn event_line(e: &EventOut) -> String {
             s.push_str(" [watchlist]");
         }
     }
-    let detail = detail_text(&e.detail);
+    let detail = if e.device.is_some() {
+        detail_text(
+            &e.detail,
+            &["epr", "class", "family", "brand", "model", "watchlist"],
+        )
+    } else {
+        detail_text(&e.detail, &["watchlist"])
+    };
     if !detail.is_empty() {
         let _ = write!(s, " {detail}");
     }
@@ -271,17 +290,12 @@ pub fn event_line(e: &EventOut) -> String {
 }
 
 /// `{"fields":["xaddrs"]}` -> `fields=xaddrs`; nested values as JSON.
-fn detail_text(v: &serde_json::Value) -> String {
+fn detail_text(v: &serde_json::Value, skip: &[&str]) -> String {
     let Some(m) = v.as_object() else {
         return String::new();
     };
     m.iter()
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "epr" | "class" | "family" | "brand" | "model" | "watchlist"
-            )
-        })
+        .filter(|(k, v)| !skip.contains(&k.as_str()) && !v.is_null())
         .map(|(k, v)| match v {
             serde_json::Value::String(s) => format!("{k}={s}"),
             serde_json::Value::Array(a) => format!(

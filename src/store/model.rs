@@ -193,6 +193,20 @@ impl Device {
         words(&self.scopes).map(Scope::parse).collect()
     }
 
+    /// `name/`, `hardware/` and every `location/` value, decoded from one pass over the
+    /// scopes (what [`Device::name`], [`Device::hardware`], [`Device::locations`] give).
+    pub fn labels(&self) -> (Option<String>, Option<String>, Vec<String>) {
+        use crate::onvif::{first, values, Category};
+        let scopes = self.parsed_scopes();
+        (
+            first(&scopes, &Category::Name).map(str::to_string),
+            first(&scopes, &Category::Hardware).map(str::to_string),
+            values(&scopes, &Category::Location)
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
     /// The decoded `name/` scope (derived from [`Device::scopes`], not stored).
     pub fn name(&self) -> Option<String> {
         crate::onvif::first(&self.parsed_scopes(), &crate::onvif::Category::Name)

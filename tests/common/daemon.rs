@@ -134,6 +134,16 @@ impl Daemon {
     }
 }
 
+impl Drop for Daemon {
+    /// A test that fails half-way must not leave a daemon running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -198,9 +208,22 @@ impl Conn {
     }
 }
 
-/// Fill `dir`'s database with one device per captured fixture (each from its own source
-/// address, alternating between interfaces vlan10 and vlan20) and return the store.
+/// Fill `dir`'s database with the devices of [`fixture_store`] (seen a minute ago).
 pub fn preload(dir: &Path) -> Store {
+    let store = fixture_store(camcensus::api::time::Time::now().0 - 60_000);
+    let mut db = Db::open(dir).expect("open database");
+    db.write(&Batch {
+        devices: store.devices().cloned().collect(),
+        probers: store.probers().cloned().collect(),
+        events: Vec::new(),
+    })
+    .expect("write inventory");
+    store
+}
+
+/// One device per captured fixture, each from its own source address, alternating
+/// between interfaces vlan10 and vlan20, the i-th applied at `t0 + i` ms.
+pub fn fixture_store(t0: u64) -> Store {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wsd");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
         .expect("fixtures")
@@ -210,7 +233,6 @@ pub fn preload(dir: &Path) -> Store {
     files.sort();
     let identifier = Identifier::builtin().expect("tables");
     let mut store = Store::new(StoreLimits::default());
-    let now = camcensus::api::time::Time::now().0;
     for (i, f) in files.iter().enumerate() {
         let bytes = std::fs::read(f).expect("fixture");
         let Ok(message) = wsd::parse(&bytes, &Limits::default()) else {
@@ -225,14 +247,15 @@ pub fn preload(dir: &Path) -> Store {
             message,
             identities,
         };
-        store.apply(&obs, now - 60_000 + i as u64);
+        store.apply(&obs, t0 + i as u64);
     }
-    let mut db = Db::open(dir).expect("open database");
-    db.write(&Batch {
-        devices: store.devices().cloned().collect(),
-        probers: store.probers().cloned().collect(),
-        events: Vec::new(),
-    })
-    .expect("write inventory");
     store
+}
+
+/// A Hikvision-style Hello for device `i` (distinct EPR and MessageID per `i`).
+pub fn hello(i: usize) -> Vec<u8> {
+    format!(
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Hello</a:Action><a:MessageID>urn:uuid:00000000-0000-4000-8000-{i:012}</a:MessageID><d:AppSequence InstanceId="1" MessageNumber="1"/></s:Header><s:Body><d:Hello><a:EndpointReference><a:Address>urn:uuid:22222222-0000-4000-8000-{i:012}</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/name/HIKVISION onvif://www.onvif.org/hardware/DS-2CD2143G0-I</d:Scopes><d:XAddrs>http://10.77.0.1/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:Hello></s:Body></s:Envelope>"#
+    )
+    .into_bytes()
 }

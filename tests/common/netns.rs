@@ -142,7 +142,12 @@ impl Net {
 
     /// Send each datagram `repeat` times from the TX side, by IPv4 and/or IPv6 multicast.
     pub fn send(&self, datagrams: Vec<Vec<u8>>, repeat: usize, v4: bool, v6: bool) {
-        Net::within(&self.tx, move || {
+        Net::send_from(&self.tx, datagrams, repeat, v4, v6)
+    }
+
+    /// [`Net::send`] from TX namespace `tx` (usable from another thread).
+    pub fn send_from(tx: &str, datagrams: Vec<Vec<u8>>, repeat: usize, v4: bool, v6: bool) {
+        Net::within(tx, move || {
             let s4 = UdpSocket::bind((TX_V4, 0)).expect("bind v4");
             SockRef::from(&s4)
                 .set_multicast_if_v4(&TX_V4)

@@ -59,7 +59,17 @@ fn filters_by_family_list_case_insensitively() {
         family: vec!["HIKVISION".into(), "dahua".into()],
         ..Filter::default()
     });
-    let out = devices(&s, &f, SortKey::Family, false, 0, None);
+    let out = devices(
+        &s,
+        &f,
+        Page {
+            sort: SortKey::Family,
+            desc: false,
+            offset: 0,
+            limit: None,
+            full: false,
+        },
+    );
     assert_eq!(out.total, 2);
     assert_eq!(
         families(&out),
@@ -75,7 +85,17 @@ fn none_matches_missing_values_and_class_filters() {
         family: vec!["none".into()],
         ..Filter::default()
     });
-    let out = devices(&s, &f, SortKey::Id, false, 0, None);
+    let out = devices(
+        &s,
+        &f,
+        Page {
+            sort: SortKey::Id,
+            desc: false,
+            offset: 0,
+            limit: None,
+            full: false,
+        },
+    );
     assert_eq!(out.total, 1);
     assert_eq!(out.devices[0].class, "host");
     let cams = compiled(Filter {
@@ -120,7 +140,17 @@ fn interface_time_and_text_filters() {
         text: Some("10.0.20.".into()),
         ..Filter::default()
     });
-    let out = devices(&s, &by_ip, SortKey::Id, false, 0, None);
+    let out = devices(
+        &s,
+        &by_ip,
+        Page {
+            sort: SortKey::Id,
+            desc: false,
+            offset: 0,
+            limit: None,
+            full: false,
+        },
+    );
     assert_eq!(families(&out), [Some("axis".to_string())]);
 }
 
@@ -128,7 +158,17 @@ fn interface_time_and_text_filters() {
 fn sorting_and_paging() {
     let s = store();
     let all = compiled(Filter::default());
-    let out = devices(&s, &all, SortKey::LastSeen, true, 1, Some(2));
+    let out = devices(
+        &s,
+        &all,
+        Page {
+            sort: SortKey::LastSeen,
+            desc: true,
+            offset: 1,
+            limit: Some(2),
+            full: false,
+        },
+    );
     assert_eq!(out.total, 4);
     assert_eq!(out.devices.len(), 2);
     assert_eq!(out.devices[0].family.as_deref(), Some("axis"));

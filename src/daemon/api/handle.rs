@@ -61,9 +61,17 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
             desc,
             limit,
             offset,
+            full,
         } => with_filter(&filter, now, |f| {
-            let s = lock(&api.shared);
-            ok(&query::devices(&s.store, f, sort, desc, offset, limit))
+            let page = query::Page {
+                sort,
+                desc,
+                offset,
+                limit,
+                full,
+            };
+            let out = query::devices(&lock(&api.shared).store, f, page);
+            ok(&out)
         }),
         Request::Count { filter } => with_filter(&filter, now, |f| {
             let n = query::count(&lock(&api.shared).store, f);

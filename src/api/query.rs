@@ -369,37 +369,103 @@ fn visit_groups<'d>(
     key.pop();
 }
 
-pub fn summary(store: &Store, filter: &Compiled, by: &[GroupKey]) -> SummaryOut {
-    let mut groups: HashMap<Vec<Option<&str>>, GroupOut> = HashMap::new();
-    let mut total = 0;
-    let mut key = Vec::with_capacity(by.len());
-    for d in store.devices().filter(|d| filter.matches(d)) {
-        total += 1;
-        visit_groups(d, by, &mut key, &mut |k| match groups.get_mut(k) {
-            Some(g) => add_to_group(g, d),
-            None => {
-                let mut g = GroupOut {
-                    key: k.iter().map(|v| v.map(str::to_string)).collect(),
-                    count: 0,
-                    cameras: 0,
-                    recorders: 0,
-                    watchlist: 0,
-                    active: 0,
-                    stale: 0,
-                    departed: 0,
-                };
-                add_to_group(&mut g, d);
-                groups.insert(k.to_vec(), g);
+/// Group keys a summary accepts at once (there are nine distinct keys).
+pub const MAX_GROUP_KEYS: usize = 9;
+
+/// Interned value id meaning "no value".
+const NONE: u32 = u32::MAX;
+
+/// A summary built device by device, so the caller may feed it in chunks (taking the store
+/// lock per chunk). Values are interned, so adding a device allocates nothing unless it
+/// opens a new group.
+pub struct Summary {
+    by: Vec<GroupKey>,
+    values: HashMap<String, u32>,
+    groups: HashMap<[u32; MAX_GROUP_KEYS], GroupOut>,
+    total: usize,
+}
+
+impl Summary {
+    /// `by` longer than [`MAX_GROUP_KEYS`] is cut.
+    pub fn new(by: &[GroupKey]) -> Summary {
+        Summary {
+            by: by.iter().take(MAX_GROUP_KEYS).copied().collect(),
+            values: HashMap::new(),
+            groups: HashMap::new(),
+            total: 0,
+        }
+    }
+
+    pub fn add(&mut self, d: &Device) {
+        self.total += 1;
+        let Summary {
+            by, values, groups, ..
+        } = self;
+        let mut key = Vec::with_capacity(by.len());
+        visit_groups(d, by, &mut key, &mut |k| {
+            let mut ids = [NONE; MAX_GROUP_KEYS];
+            for (slot, v) in ids.iter_mut().zip(k) {
+                *slot = v.map_or(NONE, |v| intern(values, v));
             }
+            let g = groups.entry(ids).or_insert_with(|| GroupOut {
+                key: k.iter().map(|v| v.map(str::to_string)).collect(),
+                count: 0,
+                cameras: 0,
+                recorders: 0,
+                watchlist: 0,
+                active: 0,
+                stale: 0,
+                departed: 0,
+            });
+            add_to_group(g, d);
         });
     }
-    let mut groups: Vec<GroupOut> = groups.into_values().collect();
-    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    SummaryOut {
-        by: by.to_vec(),
-        total,
-        groups,
+
+    /// Groups largest first (ties by key).
+    pub fn finish(self) -> SummaryOut {
+        let mut groups: Vec<GroupOut> = self.groups.into_values().collect();
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        SummaryOut {
+            by: self.by,
+            total: self.total,
+            groups,
+        }
     }
+}
+
+fn intern(values: &mut HashMap<String, u32>, v: &str) -> u32 {
+    if let Some(id) = values.get(v) {
+        return *id;
+    }
+    let id = u32::try_from(values.len()).unwrap_or(NONE - 1);
+    values.insert(v.to_string(), id);
+    id
+}
+
+/// `summary` over the whole store in one go.
+pub fn summary(store: &Store, filter: &Compiled, by: &[GroupKey]) -> SummaryOut {
+    let mut acc = Summary::new(by);
+    for d in store.devices().filter(|d| filter.matches(d)) {
+        acc.add(d);
+    }
+    acc.finish()
+}
+
+/// Ids of the devices matching `filter` (unsorted), for chunked work.
+pub fn matching_ids(store: &Store, filter: &Compiled) -> Vec<u64> {
+    store
+        .devices()
+        .filter(|d| filter.matches(d))
+        .map(|d| d.id)
+        .collect()
+}
+
+/// Ids of the devices matching `filter`, sorted as asked, for chunked conversion.
+pub fn sorted_ids(store: &Store, filter: &Compiled, sort: SortKey, desc: bool) -> Vec<u64> {
+    select(store, filter, sort, desc)
+        .into_iter()
+        .map(|d| d.id)
+        .collect()
 }
 
 fn add_to_group(g: &mut GroupOut, d: &Device) {

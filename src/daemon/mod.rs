@@ -123,7 +123,6 @@ pub async fn run(
         }
     };
     api_listener.set_nonblocking(true)?;
-    let api_listener = tokio::net::UnixListener::from_std(api_listener)?;
     let mut listener = Listener::new(config.listen.clone());
     let sockets = listener.reconcile(&crate::net::interfaces::scan()?)?;
     ingest::lock(&shared).stats.joined = listener.joined_names();
@@ -161,12 +160,8 @@ pub async fn run(
         db_path,
     ));
     info!(socket = %config.api.socket.display(), "API listening");
-    tracker.spawn(api::serve(
-        api,
-        api_listener,
-        shutdown.clone(),
-        tracker.clone(),
-    ));
+    let (stop, failed_api) = (shutdown.clone(), failed.clone());
+    tracker.spawn_blocking(move || api::run_thread(api, api_listener, stop, failed_api));
     tracker.spawn(tasks::rescan_loop(
         ctx.clone(),
         listener,

@@ -192,22 +192,23 @@ async fn subscribe<R: AsyncBufRead + Unpin>(
     id: Option<serde_json::Value>,
     shutdown: &CancellationToken,
 ) {
-    // Subscribe and copy the snapshot under one lock: events published later are exactly
-    // the changes after the snapshot.
-    let (mut rx, present) = {
+    // Register and list the devices under one lock: every change after that instant
+    // arrives as an event. The devices are then sent chunk by chunk (never holding the
+    // lock for the whole inventory), each as it is when its chunk is copied.
+    let (mut rx, mut ids) = {
         let s = lock(&api.shared);
         let rx = s.bus.subscribe();
-        let mut devices: Vec<_> = if snapshot {
-            s.store.devices().map(device_out).collect()
+        let ids: Vec<u64> = if snapshot {
+            s.store.devices().map(|d| d.id).collect()
         } else {
             Vec::new()
         };
-        devices.sort_by_key(|d| d.id);
-        (rx, devices)
+        (rx, ids)
     };
+    ids.sort_unstable();
     let ack = SubscribedOut {
         subscribed: true,
-        snapshot: present.len(),
+        snapshot: ids.len(),
     };
     let result = serde_json::to_string(&ack).unwrap_or_default();
     if writer
@@ -218,17 +219,27 @@ async fn subscribe<R: AsyncBufRead + Unpin>(
         return;
     }
     let now = Time::now();
-    for d in present {
-        let e = EventOut {
-            kind: "present".into(),
-            at: now,
-            device_id: Some(d.id),
-            detail: serde_json::json!({}),
-            device: Some(Box::new(d)),
+    for chunk in ids.chunks(super::handle::QUERY_CHUNK) {
+        let present: Vec<_> = {
+            let s = lock(&api.shared);
+            chunk
+                .iter()
+                .filter_map(|id| s.store.device(*id))
+                .map(device_out)
+                .collect()
         };
-        let line = serde_json::to_string(&e).unwrap_or_default();
-        if let Err(end) = writer.line(&line).await {
-            return api.ended(end);
+        for d in present {
+            let e = EventOut {
+                kind: "present".into(),
+                at: now,
+                device_id: Some(d.id),
+                detail: serde_json::json!({}),
+                device: Some(Box::new(d)),
+            };
+            let line = serde_json::to_string(&e).unwrap_or_default();
+            if let Err(end) = writer.line(&line).await {
+                return api.ended(end);
+            }
         }
     }
     let mut sink = Vec::new();

@@ -70,17 +70,17 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
                 limit,
                 full,
             };
-            let out = query::devices(&lock(&api.shared).store, f, page);
-            ok(&out)
+            ok(&devices(api, f, page))
         }),
         Request::Count { filter } => with_filter(&filter, now, |f| {
             let n = query::count(&lock(&api.shared).store, f);
             ok(&CountOut { count: n })
         }),
-        Request::Summary { by, filter } => with_filter(&filter, now, |f| {
-            let s = lock(&api.shared);
-            ok(&query::summary(&s.store, f, &by))
-        }),
+        Request::Summary { by, .. } if by.len() > query::MAX_GROUP_KEYS => Outcome::Error(
+            code::BAD_REQUEST,
+            format!("summary: at most {} group keys", query::MAX_GROUP_KEYS),
+        ),
+        Request::Summary { by, filter } => with_filter(&filter, now, |f| ok(&summary(api, f, &by))),
         Request::Probers { limit } => ok(&query::probers(&lock(&api.shared).store, limit)),
         Request::Device { query, events } => device(api, &query, events).await,
         Request::Events {
@@ -102,6 +102,46 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
         Request::Health => ok(&api.health(now)),
         Request::Subscribe { snapshot } => Outcome::Subscribe { snapshot },
     }
+}
+
+/// Devices converted per hold of the store lock: a listing of 100,000 devices never blocks
+/// the ingest path for more than one chunk (a few ms) at a time.
+pub const QUERY_CHUNK: usize = 1_024;
+
+/// Filter and sort under one hold of the lock, then convert the page chunk by chunk. Devices
+/// are never removed from the store, so the ids stay valid between chunks.
+fn devices(api: &Api, f: &Compiled, page: query::Page) -> DevicesOut {
+    let ids = query::sorted_ids(&lock(&api.shared).store, f, page.sort, page.desc);
+    let total = ids.len();
+    let wanted: Vec<u64> = ids
+        .into_iter()
+        .skip(page.offset)
+        .take(page.limit.unwrap_or(usize::MAX))
+        .collect();
+    let mut devices = Vec::with_capacity(wanted.len());
+    for chunk in wanted.chunks(QUERY_CHUNK) {
+        let s = lock(&api.shared);
+        devices.extend(
+            chunk
+                .iter()
+                .filter_map(|id| s.store.device(*id))
+                .map(|d| query::device_with(d, page.full)),
+        );
+    }
+    DevicesOut { total, devices }
+}
+
+/// Group chunk by chunk, like [`devices`].
+fn summary(api: &Api, f: &Compiled, by: &[GroupKey]) -> SummaryOut {
+    let ids = query::matching_ids(&lock(&api.shared).store, f);
+    let mut acc = query::Summary::new(by);
+    for chunk in ids.chunks(QUERY_CHUNK) {
+        let s = lock(&api.shared);
+        for d in chunk.iter().filter_map(|id| s.store.device(*id)) {
+            acc.add(d);
+        }
+    }
+    acc.finish()
 }
 
 fn with_filter(filter: &Filter, now: Time, f: impl FnOnce(&Compiled) -> Outcome) -> Outcome {

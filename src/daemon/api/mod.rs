@@ -92,6 +92,40 @@ impl Api {
     }
 }
 
+/// Run the API on its own thread and runtime until `shutdown`, so queries never queue
+/// behind the ingest path's tasks (they meet it only at the store lock, held per chunk).
+/// Returns when every connection has ended. A failure to start cancels `failed`.
+pub fn run_thread(
+    api: Arc<Api>,
+    listener: std::os::unix::net::UnixListener,
+    shutdown: CancellationToken,
+    failed: CancellationToken,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the API thread");
+            return failed.cancel();
+        }
+    };
+    rt.block_on(async {
+        let listener = match UnixListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot use the API socket");
+                return failed.cancel();
+            }
+        };
+        let tracker = TaskTracker::new();
+        serve(api, listener, shutdown, tracker.clone()).await;
+        tracker.close();
+        tracker.wait().await;
+    });
+}
+
 /// Accept clients until cancelled. Each connection runs in its own task.
 pub async fn serve(
     api: Arc<Api>,

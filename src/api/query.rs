@@ -346,28 +346,56 @@ fn group_value(d: &Device, key: GroupKey) -> Option<&str> {
 }
 
 /// Call `f` with every key tuple the device belongs to (more than one only when grouping
-/// by interface and it was heard on several), reusing `key` as the buffer.
+/// by interface and it was heard on several); `key[..depth]` is the prefix so far.
 fn visit_groups<'d>(
     d: &'d Device,
     by: &[GroupKey],
-    key: &mut Vec<Option<&'d str>>,
+    key: &mut [Option<&'d str>; MAX_GROUP_KEYS],
+    depth: usize,
     f: &mut impl FnMut(&[Option<&'d str>]),
 ) {
     let Some((first, rest)) = by.split_first() else {
-        return f(key);
+        return f(&key[..depth]);
     };
+    if depth >= MAX_GROUP_KEYS {
+        return;
+    }
     if *first == GroupKey::Interface && !d.interfaces.is_empty() {
         for i in d.interfaces.keys() {
-            key.push(Some(i.as_str()));
-            visit_groups(d, rest, key, f);
-            key.pop();
+            key[depth] = Some(i.as_str());
+            visit_groups(d, rest, key, depth + 1, f);
         }
         return;
     }
-    key.push(group_value(d, *first));
-    visit_groups(d, rest, key, f);
-    key.pop();
+    key[depth] = group_value(d, *first);
+    visit_groups(d, rest, key, depth + 1, f);
 }
+
+/// FNV-1a, for maps keyed by ids this module assigns (never by remote-controlled text,
+/// which keeps the default, collision-resistant hasher).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type IdMap<V> = HashMap<[u32; MAX_GROUP_KEYS], V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// Group keys a summary accepts at once (there are nine distinct keys).
 pub const MAX_GROUP_KEYS: usize = 9;
@@ -381,7 +409,7 @@ const NONE: u32 = u32::MAX;
 pub struct Summary {
     by: Vec<GroupKey>,
     values: HashMap<String, u32>,
-    groups: HashMap<[u32; MAX_GROUP_KEYS], GroupOut>,
+    groups: IdMap<GroupOut>,
     total: usize,
 }
 
@@ -391,7 +419,7 @@ impl Summary {
         Summary {
             by: by.iter().take(MAX_GROUP_KEYS).copied().collect(),
             values: HashMap::new(),
-            groups: HashMap::new(),
+            groups: IdMap::default(),
             total: 0,
         }
     }
@@ -401,8 +429,8 @@ impl Summary {
         let Summary {
             by, values, groups, ..
         } = self;
-        let mut key = Vec::with_capacity(by.len());
-        visit_groups(d, by, &mut key, &mut |k| {
+        let mut key = [None; MAX_GROUP_KEYS];
+        visit_groups(d, by, &mut key, 0, &mut |k| {
             let mut ids = [NONE; MAX_GROUP_KEYS];
             for (slot, v) in ids.iter_mut().zip(k) {
                 *slot = v.map_or(NONE, |v| intern(values, v));

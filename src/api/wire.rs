@@ -243,18 +243,22 @@ impl GroupKey {
     }
 }
 
-/// One reply line, as the client reads it.
+/// One reply line, as the client reads it (`T`: the request's result type).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reply {
+pub struct Reply<T = Value> {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    pub result: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
+}
+
+fn none<T>() -> Option<T> {
+    None
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,25 +90,24 @@ impl Client {
 
     /// Send a request and return its `result`.
     pub fn call(&mut self, req: &Request) -> Result<Value, ClientError> {
+        self.get(req)
+    }
+
+    /// Send a request and decode its result as `T` (in one pass over the reply line).
+    pub fn get<T: DeserializeOwned>(&mut self, req: &Request) -> Result<T, ClientError> {
         let mut line = serde_json::to_string(req)
             .map_err(|e| ClientError::Protocol(format!("cannot encode the request: {e}")))?;
         line.push('\n');
         // A refused client gets its error line before the daemon closes: read it even
         // when the write failed.
         let wrote = self.writer.write_all(line.as_bytes());
-        match self.read_reply() {
+        match self.read_reply::<T>() {
             Ok(reply) => self.result(reply),
             Err(e) => Err(match wrote {
                 Err(w) => self.gone(w),
                 Ok(()) => e,
             }),
         }
-    }
-
-    /// Send a request and decode its result as `T`.
-    pub fn get<T: DeserializeOwned>(&mut self, req: &Request) -> Result<T, ClientError> {
-        let v = self.call(req)?;
-        serde_json::from_value(v).map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
     /// The next raw line (event streams), or `None` at end of stream.
@@ -126,7 +125,7 @@ impl Client {
             .map_err(|_| ClientError::Protocol("reply is not UTF-8".into()))
     }
 
-    fn read_reply(&mut self) -> Result<Reply, ClientError> {
+    fn read_reply<T: DeserializeOwned>(&mut self) -> Result<Reply<T>, ClientError> {
         let Some(line) = self.next_line()? else {
             return Err(ClientError::Protocol(
                 "the daemon closed the connection".into(),
@@ -135,15 +134,15 @@ impl Client {
         serde_json::from_str(&line).map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
-    fn result(&mut self, reply: Reply) -> Result<Value, ClientError> {
+    fn result<T>(&mut self, reply: Reply<T>) -> Result<T, ClientError> {
         if self.first {
             self.first = false;
             if let Some(v) = reply.protocol.filter(|v| *v != PROTOCOL_VERSION) {
                 return Err(ClientError::Version { daemon: v });
             }
         }
-        if reply.ok {
-            return Ok(reply.result.unwrap_or(Value::Null));
+        if let (true, Some(result)) = (reply.ok, reply.result) {
+            return Ok(result);
         }
         let e = reply.error.unwrap_or_else(|| crate::api::wire::ErrorBody {
             code: "unknown".into(),

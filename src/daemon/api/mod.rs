@@ -47,7 +47,7 @@ impl Api {
         ingest: Arc<Ingest>,
         db_path: PathBuf,
     ) -> Api {
-        let policy = Policy::new(&cfg.allow_users, &cfg.allow_groups);
+        let policy = Policy::new(&cfg.allow_users, &cfg.allow_groups, &cfg.group);
         let counters = ClientsOut {
             max_clients: cfg.max_clients,
             ..ClientsOut::default()

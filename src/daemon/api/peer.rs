@@ -12,8 +12,9 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Resolve names to ids once; unknown names are logged and ignored.
-    pub fn new(users: &[String], groups: &[String]) -> Policy {
+    /// Resolve names to ids once; unknown names are logged and ignored (`quiet`: a group
+    /// already reported missing elsewhere, e.g. the socket's group).
+    pub fn new(users: &[String], groups: &[String], quiet: &str) -> Policy {
         let mut p = Policy::default();
         p.uids.insert(0);
         p.uids.insert(nix::unistd::geteuid().as_raw());
@@ -41,7 +42,11 @@ impl Policy {
                     .map(|g| g.gid.as_raw()),
             }
             .map_or_else(
-                || warn!(group = %g, "api.allow_groups: no such group"),
+                || {
+                    if g != quiet {
+                        warn!(group = %g, "api.allow_groups: no such group")
+                    }
+                },
                 |n| {
                     p.gids.insert(n);
                 },

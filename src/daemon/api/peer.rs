@@ -89,6 +89,7 @@ mod tests {
         let p = Policy::new(
             &["4242".into()],
             &["4343".into(), "no-such-group-xyz".into()],
+            "",
         );
         assert!(p.allows(0, 0, &[]));
         assert!(p.allows(nix::unistd::geteuid().as_raw(), 9, &[]));

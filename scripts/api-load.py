@@ -38,6 +38,8 @@ def client(path, stop, counts, i):
                     counts[i] += 1
                 n += 1
         except OSError:
+            if not os.path.exists(path):
+                stop.set()  # the daemon stopped and removed its socket
             time.sleep(0.1)
 
 

@@ -448,3 +448,135 @@ fn unauthorised_peer_is_refused() {
     );
     finish(d);
 }
+
+#[test]
+fn the_socket_path_is_handled_safely() {
+    let dir = temp_dir("api-paths");
+    let socket = dir.join("camcensus.sock");
+    // A regular file where the socket should be: refused, and left alone.
+    std::fs::write(&socket, "not a socket").expect("file");
+    let out = Command::new(env!("CARGO_BIN_EXE_camcensusd"))
+        .args(["--interface", "camcensus-none0", "--state-dir"])
+        .arg(&dir)
+        .arg("--socket")
+        .arg(&socket)
+        .output()
+        .expect("run camcensusd");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a socket"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&socket).expect("kept"),
+        "not a socket"
+    );
+    std::fs::remove_file(&socket).expect("remove");
+    // A stale socket (nothing answers on it) is replaced.
+    drop(std::os::unix::net::UnixListener::bind(&socket).expect("stale socket"));
+    let d = Daemon::start(None, &dir, &["--interface", "camcensus-none0"], &[]);
+    let mode = std::fs::metadata(&socket)
+        .expect("socket")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o660);
+    // A socket another daemon answers on is not taken over.
+    let second = Command::new(env!("CARGO_BIN_EXE_camcensusd"))
+        .args(["--interface", "camcensus-none0", "--state-dir"])
+        .arg(dir.join("second"))
+        .arg("--socket")
+        .arg(&socket)
+        .output()
+        .expect("run a second camcensusd");
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already answering"));
+    assert!(
+        Conn::try_connect(&socket).is_some(),
+        "the first daemon still serves"
+    );
+    d.stop();
+    assert!(!socket.exists(), "removed at shutdown");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_socket_from_systemd_activation_is_used() {
+    let Ok(activate) = which("systemd-socket-activate") else {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a_socket_from_systemd_activation_is_used: needs systemd-socket-activate"
+        );
+        return;
+    };
+    let dir = temp_dir("api-activation");
+    let passed = dir.join("activated.sock");
+    let own = dir.join("own.sock");
+    let log = std::fs::File::create(dir.join("log")).expect("log");
+    let mut child = Command::new(activate)
+        .arg("-l")
+        .arg(&passed)
+        .arg(env!("CARGO_BIN_EXE_camcensusd"))
+        .args(["--interface", "camcensus-none0", "--state-dir"])
+        .arg(&dir)
+        .arg("--socket")
+        .arg(&own)
+        .stderr(log)
+        .spawn()
+        .expect("systemd-socket-activate");
+    common::daemon::wait_for("the activation socket", || passed.exists());
+    let mut c = Conn::connect(&passed);
+    let v = c.result(json!({"type": "version"}));
+    assert_eq!(v["daemon"], "camcensusd");
+    assert!(
+        !own.exists(),
+        "with a passed socket the daemon binds none of its own"
+    );
+    drop(c);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid")),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn which(tool: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
+
+#[test]
+fn a_protocol_mismatch_is_explained() {
+    let dir = temp_dir("api-version");
+    let socket = dir.join("fake.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("fake daemon");
+    let fake = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let (s, _) = listener.accept().expect("accept");
+        let mut line = String::new();
+        std::io::BufReader::new(&s)
+            .read_line(&mut line)
+            .expect("request");
+        (&s).write_all(b"{\"ok\":true,\"protocol\":99,\"result\":{\"count\":1}}\n")
+            .expect("reply");
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_camcensus"))
+        .arg("--socket")
+        .arg(&socket)
+        .arg("count")
+        .output()
+        .expect("run camcensus");
+    fake.join().expect("fake daemon");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("protocol 99") && err.contains("matching versions"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -116,9 +116,13 @@ pub async fn run(
     });
     let db_path = db.path().to_path_buf();
     let (api_listener, _socket_file) = match api_socket {
-        Some(l) => (l, None),
+        Some(l) => {
+            info!("API socket passed by systemd (socket activation)");
+            (l, None)
+        }
         None => {
             let (l, file) = api::bind(&config.api.socket, &config.api.group)?;
+            info!(socket = %config.api.socket.display(), "API socket bound");
             (l, Some(file))
         }
     };
@@ -159,7 +163,6 @@ pub async fn run(
         ctx.ingest.clone(),
         db_path,
     ));
-    info!(socket = %config.api.socket.display(), "API listening");
     let (stop, failed_api) = (shutdown.clone(), failed.clone());
     tracker.spawn_blocking(move || api::run_thread(api, api_listener, stop, failed_api));
     tracker.spawn(tasks::rescan_loop(

@@ -381,6 +381,31 @@ fn the_client_answers_people_and_scripts() {
     let bad_since = d.client(&["events", "--since", "yesterday-ish"]);
     assert_eq!(bad_since.status.code(), Some(2));
 
+    let metrics = text(&d.client(&["metrics"]));
+    assert!(metrics.contains("camcensus_up 1\n"), "{metrics}");
+    assert!(metrics.contains(&format!("camcensus_store_devices {n}\n")));
+    let hik_line = format!(
+        "camcensus_devices{{family=\"hikvision\",class=\"camera\",status=\"active\",site=\"unknown\"}} {}",
+        families["hikvision"]
+    );
+    assert!(metrics.contains(&hik_line), "{metrics}");
+    let prom = d.dir.join("camcensus.prom");
+    let written = d.client(&["metrics", "--output", prom.to_str().expect("path")]);
+    assert!(written.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&prom).expect("metrics file"),
+        metrics
+    );
+    let down = Command::new(env!("CARGO_BIN_EXE_camcensus"))
+        .args(["--socket", "/nonexistent/camcensus.sock", "metrics", "-o"])
+        .arg(&prom)
+        .output()
+        .expect("run");
+    assert_eq!(down.status.code(), Some(69));
+    assert!(std::fs::read_to_string(&prom)
+        .expect("metrics file")
+        .contains("camcensus_up 0\n"));
+
     let gone = Command::new(env!("CARGO_BIN_EXE_camcensus"))
         .args(["--socket", "/nonexistent/camcensus.sock", "count"])
         .output()

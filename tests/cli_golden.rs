@@ -117,3 +117,86 @@ fn summary_and_detail() {
         &render::probers_table(&query::probers(&store, None), NOW),
     );
 }
+
+#[test]
+fn prometheus_metrics() {
+    use camcensus::api::wire::*;
+    use camcensus::cli::metrics;
+    let store = common::daemon::fixture_store(T0);
+    let by: Vec<GroupKey> = metrics::DEVICE_KEYS
+        .iter()
+        .map(|k| serde_json::from_value(serde_json::json!(k)).expect("group key"))
+        .collect();
+    let summary = query::summary(&store, &all(), &by);
+    let stats = StatsOut {
+        version: "0.1.0".into(),
+        started: Time(T0),
+        interfaces: vec![InterfaceOut {
+            name: "vlan\"10\"".into(),
+            joined: true,
+            datagrams: 120,
+            bytes: 150_000,
+            last_heard: Some(Time(T0 + 5_000)),
+        }],
+        drops: [("not_xml".to_string(), 3), ("rate_limited".to_string(), 7)]
+            .into_iter()
+            .collect(),
+        accepted: 110,
+        recv_errors: 0,
+        store: StoreOut {
+            devices: store.len(),
+            max_devices: 100_000,
+            active: store.len(),
+            stale: 0,
+            departed: 0,
+            probers: 5,
+            dedup_entries: 10,
+            duplicates: 4,
+            out_of_sequence: 1,
+            refused_devices: 0,
+            refused_probers: 0,
+            foreign_byes: 0,
+            unknown_byes: 1,
+        },
+        persistence: PersistenceOut {
+            database: "/var/lib/camcensus/camcensus.db".into(),
+            generation: 42,
+            last_flush: Some(Time(T0 + 6_000)),
+            flush_errors: 0,
+            pending: 0,
+            dropped_events: 0,
+        },
+        clients: ClientsOut::default(),
+    };
+    let health = HealthOut {
+        status: "ok".into(),
+        problems: vec![],
+        devices: store.len(),
+        interfaces_joined: 1,
+        last_datagram: Some(Time(T0 + 5_000)),
+        last_flush: Some(Time(T0 + 6_000)),
+        uptime_seconds: 60,
+    };
+    let text = metrics::render(&stats, &summary, &health);
+    check("metrics.prom", &text);
+    // Every sample line is `name{labels} value` with a declared name.
+    let declared: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').expect("name value");
+        let name = series.split('{').next().expect("name");
+        assert!(declared.contains(&name), "{name} has no TYPE line");
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        assert!(
+            name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{name}"
+        );
+    }
+    assert!(text.contains(r#"camcensus_received_datagrams_total{interface="vlan\"10\""} 120"#));
+    assert!(text.contains(
+        r#"camcensus_watchlist_devices{family="hikvision",class="camera",status="active",site="unknown"} 3"#
+    ));
+}

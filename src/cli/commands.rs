@@ -32,6 +32,9 @@ impl From<io::Error> for Failure {
 
 pub fn run(socket: Option<&Path>, command: Command) -> ExitCode {
     let path = socket_path(socket);
+    if let Command::Metrics { output } = &command {
+        return metrics(&path, output.as_deref());
+    }
     let result = Client::connect(&path)
         .map_err(Failure::from)
         .and_then(|mut c| dispatch(&mut c, command));
@@ -238,7 +241,43 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
                 None => print(&text),
             }
         }
-        Command::Parse(_) => Ok(()),
+        Command::Parse(_) | Command::Metrics { .. } => Ok(()),
+    }
+}
+
+/// `camcensus metrics`: stats, summary and health in the exposition format; on an
+/// unreachable daemon, `camcensus_up 0` (so an alert fires) and exit 69.
+fn metrics(path: &Path, output: Option<&Path>) -> ExitCode {
+    let text = Client::connect(path).and_then(|mut c| {
+        let by = super::metrics::DEVICE_KEYS
+            .iter()
+            .filter_map(|k| serde_json::from_value(serde_json::json!(k)).ok())
+            .collect();
+        let stats: StatsOut = c.get(&Request::Stats)?;
+        let summary: SummaryOut = c.get(&Request::Summary {
+            by,
+            filter: Filter::default(),
+        })?;
+        let health: HealthOut = c.get(&Request::Health)?;
+        Ok(super::metrics::render(&stats, &summary, &health))
+    });
+    let (text, code) = match text {
+        Ok(t) => (t, ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("camcensus: {e}");
+            (super::metrics::down(), ExitCode::from(e.exit_code()))
+        }
+    };
+    let written = match output {
+        Some(p) => super::metrics::write_atomically(p, &text),
+        None => io::stdout().lock().write_all(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("camcensus: cannot write the metrics: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
     }
 }
 

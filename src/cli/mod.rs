@@ -5,6 +5,7 @@
 pub mod client;
 mod commands;
 mod filter;
+pub mod metrics;
 mod parse;
 pub mod render;
 pub mod table;
@@ -174,6 +175,13 @@ pub enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// Prometheus text exposition of the inventory and counters (node_exporter textfile
+    /// collector). When the daemon is unreachable it writes `camcensus_up 0` and exits 69.
+    Metrics {
+        /// Write to this file atomically (temporary file + rename) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Parse saved WS-Discovery datagrams or XML files offline and identify each endpoint.
     Parse(ParseArgs),

@@ -32,10 +32,16 @@ struct Args {
     /// Validate the configuration and exit: 0 if valid, 78 listing every problem otherwise.
     #[arg(long)]
     check_config: bool,
+    /// Write camcensusd.8 and camcensus.toml.5 into DIR and exit (for packaging).
+    #[arg(long, value_name = "DIR", hide = true)]
+    generate_man: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(dir) = &args.generate_man {
+        return generate_man(dir);
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     let file = args.config.clone().or_else(|| {
         let default = Path::new(DEFAULT_CONFIG_PATH);
@@ -73,6 +79,29 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("camcensusd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate_man(dir: &Path) -> ExitCode {
+    use clap::CommandFactory;
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| camcensus::cli::generate::write_page(&Args::command(), "8", dir))
+        .and_then(|()| {
+            let page = camcensus::config::manpage::page(
+                camcensus::config::manpage::EXAMPLE,
+                env!("CARGO_PKG_VERSION"),
+            );
+            std::fs::write(dir.join("camcensus.toml.5"), page)
+        });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "camcensusd: cannot write man pages into {}: {e}",
+                dir.display()
+            );
             ExitCode::FAILURE
         }
     }

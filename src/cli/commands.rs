@@ -241,7 +241,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
                 None => print(&text),
             }
         }
-        Command::Parse(_) | Command::Metrics { .. } => Ok(()),
+        Command::Parse(_) | Command::Metrics { .. } | Command::Generate { .. } => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod client;
 mod commands;
 mod filter;
+pub mod generate;
 pub mod metrics;
 mod parse;
 pub mod render;
@@ -185,6 +186,14 @@ pub enum Command {
     },
     /// Parse saved WS-Discovery datagrams or XML files offline and identify each endpoint.
     Parse(ParseArgs),
+    /// Write man pages or shell completions into a directory (for packaging).
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: generate::What,
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// Run the client with the process's arguments and standard streams.
@@ -198,6 +207,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Parse(args) => parse::run(&args),
+        Command::Generate { what, dir } => generate::run(what, &dir),
         command => commands::run(cli.socket.as_deref(), command),
     }
 }

@@ -3,6 +3,7 @@
 //! every key is read and checked into a typed [`Config`], collecting *all* problems
 //! (unknown keys, wrong types, bad units, invalid values) into one [`ConfigError`].
 
+pub mod manpage;
 mod read;
 pub mod units;
 

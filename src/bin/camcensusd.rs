@@ -84,6 +84,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr: one line per event (journald stamps the time), or JSON objects with
+/// their own timestamps. `RUST_LOG` wins over `log.level`.
+fn init_logging(log: &camcensus::config::LogConfig) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let level = std::env::var("RUST_LOG").unwrap_or_else(|_| log.level.clone());
+    let filter = tracing_subscriber::EnvFilter::try_new(&level).context("log filter")?;
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    let fmt = if log.format == "json" {
+        fmt.json().flatten_event(true).boxed()
+    } else {
+        fmt.without_time().boxed()
+    };
+    tracing_subscriber::registry()
+        .with(fmt.with_filter(filter))
+        .try_init()
+        .context("logging")?;
+    Ok(())
+}
+
 fn generate_man(dir: &Path) -> ExitCode {
     use clap::CommandFactory;
     let written = std::fs::create_dir_all(dir)
@@ -108,13 +131,7 @@ fn generate_man(dir: &Path) -> ExitCode {
 }
 
 fn run(config: Config, api_socket: Option<std::os::unix::net::UnixListener>) -> anyhow::Result<()> {
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.level.clone());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).context("log filter")?)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .without_time() // journald stamps every line
-        .init();
+    init_logging(&config.log)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -102,6 +102,8 @@ pub struct IdentifyConfig {
 pub struct LogConfig {
     /// A tracing filter: `info`, `debug`, `camcensus=debug,warn`. `RUST_LOG` overrides it.
     pub level: String,
+    /// `text` (one line per event, for journald) or `json` (one JSON object per line).
+    pub format: String,
 }
 
 /// Command-line values that win over the file and the environment.

@@ -71,7 +71,7 @@ const KEYS: &[(&str, &[&str])] = &[
         ],
     ),
     ("identify", &["rules_file"]),
-    ("log", &["level"]),
+    ("log", &["level", "format"]),
 ];
 
 struct Reader {
@@ -252,13 +252,19 @@ impl Reader {
             self.problems
                 .push(format!("log.level: {level:?} is not a log filter ({e})"));
         }
+        let format = self.get("log.format", "text".to_string());
+        if !matches!(format.as_str(), "text" | "json") {
+            self.problems.push(format!(
+                "log.format: {format:?} is not \"text\" or \"json\""
+            ));
+        }
         Config {
             listen,
             store,
             api,
             parse,
             identify,
-            log: LogConfig { level },
+            log: LogConfig { level, format },
         }
     }
 

@@ -5,7 +5,9 @@
 mod ingest;
 mod journal;
 mod listener;
+mod queue;
 mod rate;
+mod receiver;
 mod stats;
 mod tasks;
 
@@ -113,16 +115,20 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Daem
     let tracker = TaskTracker::new();
     let failed = CancellationToken::new();
     let heartbeat = Arc::new(AtomicU64::new(now_ms()));
+    let queue_size = usize::try_from(config.listen.queue_size).unwrap_or(usize::MAX);
     let ctx = tasks::Ctx {
         shared: shared.clone(),
         ingest,
+        queue: Arc::new(queue::DatagramQueue::new(queue_size)),
         shutdown: shutdown.clone(),
         failed: failed.clone(),
+        ingest_stopped: CancellationToken::new(),
         tracker: tracker.clone(),
         heartbeat,
     };
+    ctx.spawn_ingest(listener.names.clone());
     for s in sockets {
-        ctx.spawn_receiver(s.socket, listener.names.clone());
+        ctx.spawn_receiver(s.socket);
     }
     tracker.spawn(tasks::flush_loop(
         ctx.clone(),

@@ -72,7 +72,7 @@ impl Journal {
             let Some(id) = self.devices.pop_first() else {
                 break;
             };
-            devices.extend(store.device(id).cloned());
+            devices.extend(store.snapshot(id));
         }
         let probers = std::mem::take(&mut self.probers);
         Batch {
@@ -105,7 +105,7 @@ fn event(c: &Change, store: &Store, at: Millis) -> Option<Event> {
             let d = store.device(*id)?;
             let v = &d.verdict;
             let detail = EventDetail::Appeared {
-                epr: d.epr.clone(),
+                epr: d.epr().to_string(),
                 class: v.class.as_str(),
                 family: v.family.clone(),
                 brand: v.brand.clone(),

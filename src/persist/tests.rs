@@ -56,7 +56,7 @@ fn devices_probers_and_events_survive_a_reopen() {
         3_000,
     );
     let batch = Batch {
-        devices: store.devices().cloned().collect(),
+        devices: store.devices().cloned().map(std::sync::Arc::new).collect(),
         probers: store.probers().cloned().collect(),
         events: vec![Event {
             at: 1_000,

@@ -1,5 +1,7 @@
 //! Batched writes: everything that changed since the last flush, in one transaction.
 
+use std::sync::Arc;
+
 use rusqlite::{params, Transaction};
 use serde_json::{json, Value};
 
@@ -70,9 +72,11 @@ impl EventDetail {
 }
 
 /// What one flush writes: snapshots of the devices and probers that changed, and events.
+/// Device snapshots share the store's records (no copy is made unless a record changes
+/// while the batch is being written).
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    pub devices: Vec<Device>,
+    pub devices: Vec<Arc<Device>>,
     pub probers: Vec<Prober>,
     pub events: Vec<Event>,
 }
@@ -162,8 +166,8 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
     )?
     .execute(params![
         i(d.id),
-        d.key,
-        d.epr,
+        &*d.key,
+        d.epr(),
         d.status.as_str(),
         i(d.seen.first),
         i(d.seen.last),

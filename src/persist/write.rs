@@ -1,5 +1,6 @@
 //! Batched writes: everything that changed since the last flush, in one transaction.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rusqlite::{params, Transaction};
@@ -77,6 +78,8 @@ impl EventDetail {
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
     pub devices: Vec<Arc<Device>>,
+    /// Ids among `devices` never written before: their rows are inserted, nothing replaced.
+    pub new: BTreeSet<u64>,
     pub probers: Vec<Prober>,
     pub events: Vec<Event>,
 }
@@ -109,7 +112,7 @@ impl Db {
         };
         let tx = self.conn.transaction().map_err(wrap)?;
         for d in &batch.devices {
-            write_device(&tx, d).map_err(wrap)?;
+            write_device(&tx, d, batch.new.contains(&d.id)).map_err(wrap)?;
         }
         for p in &batch.probers {
             write_prober(&tx, p).map_err(wrap)?;
@@ -134,8 +137,9 @@ impl Db {
     }
 }
 
-fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
+fn write_device(tx: &Transaction<'_>, d: &Device, new: bool) -> rusqlite::Result<()> {
     let v = &d.verdict;
+    let described = d.described();
     let conflicts: serde_json::Map<String, Value> = d
         .conflicts
         .iter()
@@ -179,9 +183,9 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
         v.model,
         v.confidence.as_str(),
         v.watchlist,
-        d.name(),
-        d.hardware(),
-        strings(&d.locations()),
+        described.name,
+        described.hardware,
+        strings(&described.locations),
         strings(&d.macs),
         joined(&d.types),
         joined(&d.scopes),
@@ -196,10 +200,12 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
         i(d.counts.resolve_match),
         Value::Object(conflicts).to_string(),
     ])?;
-    tx.prepare_cached("DELETE FROM device_addresses WHERE device_id = ?1")?
-        .execute([i(d.id)])?;
-    tx.prepare_cached("DELETE FROM device_interfaces WHERE device_id = ?1")?
-        .execute([i(d.id)])?;
+    if !new {
+        tx.prepare_cached("DELETE FROM device_addresses WHERE device_id = ?1")?
+            .execute([i(d.id)])?;
+        tx.prepare_cached("DELETE FROM device_interfaces WHERE device_id = ?1")?
+            .execute([i(d.id)])?;
+    }
     let mut addr = tx.prepare_cached(
         "INSERT INTO device_addresses (device_id, address, first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

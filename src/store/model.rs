@@ -195,7 +195,29 @@ pub fn epr_unless_key(address: &str, key: &str) -> Option<String> {
     (address != key).then(|| address.to_string())
 }
 
+/// The fields derived from a device's scopes, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub name: Option<String>,
+    pub hardware: Option<String>,
+    pub locations: Vec<String>,
+}
+
 impl Device {
+    /// Name, hardware and locations with one parse of the scopes (for writers that need
+    /// all three).
+    pub fn described(&self) -> Described {
+        use crate::onvif::{first, values, Category};
+        let scopes = self.parsed_scopes();
+        Described {
+            name: first(&scopes, &Category::Name).map(str::to_string),
+            hardware: first(&scopes, &Category::Hardware).map(str::to_string),
+            locations: values(&scopes, &Category::Location)
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
     /// The EPR as last sent.
     pub fn epr(&self) -> &str {
         self.epr_if_not_key.as_deref().unwrap_or(&self.key)

@@ -371,3 +371,15 @@ fn a_snapshot_keeps_its_values_when_the_record_changes() {
     assert_eq!(snapshot.seen.last, 1_000, "copy on write");
     assert_eq!(s.device(1).map(|d| d.seen.last), Some(2_000));
 }
+
+#[test]
+fn described_matches_the_single_accessors() {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(&hello("urn:uuid:m1", HIK_EPR, None, V4A), 1_000);
+    let d = s.device(1).expect("device 1");
+    let described = d.described();
+    assert_eq!(described.name, d.name());
+    assert_eq!(described.hardware, d.hardware());
+    assert_eq!(described.locations, d.locations());
+    assert_eq!(described.hardware.as_deref(), Some("DS-2CD2143G0-I"));
+}

@@ -203,9 +203,14 @@ impl Daemon {
             std::env::temp_dir().join(format!("camcensus-bench-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut db = Db::open(&dir).expect("database");
-        for chunk in store.devices().cloned().collect::<Vec<_>>().chunks(10_000) {
+        let all: Vec<_> = store
+            .devices()
+            .filter_map(|d| store.snapshot(d.id))
+            .collect();
+        for chunk in all.chunks(10_000) {
             db.write(&Batch {
                 devices: chunk.to_vec(),
+                new: chunk.iter().map(|d| d.id).collect(),
                 ..Batch::default()
             })
             .expect("write inventory");

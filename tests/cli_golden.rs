@@ -101,7 +101,7 @@ fn summary_and_detail() {
         kind: "appeared".into(),
         at: Time(T0),
         device_id: Some(hik.id),
-        detail: serde_json::json!({"epr": hik.epr, "family": "hikvision"}),
+        detail: serde_json::json!({"epr": hik.epr(), "family": "hikvision"}),
         device: None,
     });
     detail.events.push(EventOut {

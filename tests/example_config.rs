@@ -39,6 +39,7 @@ fn the_example_config_is_exactly_the_defaults() {
     assert_eq!(example, defaults);
     assert_eq!(defaults.listen.port, 3702);
     assert_eq!(defaults.listen.receive_buffer, 8 << 20);
+    assert_eq!(defaults.listen.queue_size, 64 << 20);
     assert_eq!(defaults.store.stale_after, Duration::from_secs(30 * 86_400));
     assert_eq!(defaults.store.state_dir, PathBuf::from("/tmp/cc-state"));
     assert_eq!(

@@ -101,7 +101,7 @@ fn any_of(wanted: &[String], value: Option<&str>) -> bool {
 
 fn text_matches(d: &Device, t: &str) -> bool {
     let has = |s: &str| s.to_lowercase().contains(t);
-    has(&d.epr)
+    has(d.epr())
         || d.verdict.model.as_deref().is_some_and(has)
         || d.name().as_deref().is_some_and(has)
         || d.hardware().as_deref().is_some_and(has)
@@ -126,7 +126,7 @@ pub fn device_with(d: &Device, full: bool) -> DeviceOut {
     let (name, hardware, locations) = d.labels();
     let mut out = DeviceOut {
         id: d.id,
-        epr: d.epr.clone(),
+        epr: d.epr().to_string(),
         class: v.class.as_str().to_string(),
         family: v.family.clone(),
         brand: v.brand.clone(),

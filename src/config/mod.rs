@@ -44,6 +44,9 @@ pub struct ListenConfig {
     pub ipv6: bool,
     /// Requested SO_RCVBUF in bytes (the kernel may cap it; the effective size is logged).
     pub receive_buffer: u64,
+    /// Bytes of received datagrams queued between the receive threads and the parser;
+    /// beyond this a datagram is dropped and counted as `queue_full`.
+    pub queue_size: u64,
     /// How often interfaces are rescanned for appearance, disappearance, address changes.
     pub rescan_interval: Duration,
     /// IPv4 group memberships per socket; 0 reads net.ipv4.igmp_max_memberships.

@@ -21,6 +21,7 @@ const KEYS: &[(&str, &[&str])] = &[
             "ipv4",
             "ipv6",
             "receive_buffer",
+            "queue_size",
             "rescan_interval",
             "max_memberships_per_socket",
             "rate_per_source",
@@ -286,6 +287,7 @@ impl Reader {
             ipv4: self.get("listen.ipv4", true),
             ipv6: self.get("listen.ipv6", true),
             receive_buffer: self.size("listen.receive_buffer", 8 << 20, 64 << 10),
+            queue_size: self.size("listen.queue_size", 64 << 20, 64 << 10),
             rescan_interval: self.duration(
                 "listen.rescan_interval",
                 Duration::from_secs(5),

@@ -158,7 +158,7 @@ fn log_change(c: &Change, s: &mut Shared, obs: &Observation, now: Millis) {
         Change::Added { id } => {
             if let Some(d) = s.store.device(*id) {
                 let v = &d.verdict;
-                info!(id, epr = %d.epr, class = v.class.as_str(), family = v.family.as_deref().unwrap_or("-"),
+                info!(id, epr = d.epr(), class = v.class.as_str(), family = v.family.as_deref().unwrap_or("-"),
                       model = v.model.as_deref().unwrap_or("-"), watchlist = v.watchlist, %source, interface,
                       suppressed, "device appeared");
             }

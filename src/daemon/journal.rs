@@ -8,6 +8,8 @@ use crate::store::{Change, Millis, Store};
 
 pub struct Journal {
     devices: BTreeSet<u64>,
+    /// Dirty devices never written yet (they have no rows to replace).
+    fresh: BTreeSet<u64>,
     probers: BTreeSet<(IpAddr, String)>,
     events: Vec<Event>,
     max_events: usize,
@@ -18,6 +20,7 @@ impl Journal {
     pub fn new(max_events: usize) -> Journal {
         Journal {
             devices: BTreeSet::new(),
+            fresh: BTreeSet::new(),
             probers: BTreeSet::new(),
             events: Vec::new(),
             max_events,
@@ -29,6 +32,9 @@ impl Journal {
         for c in changes {
             if let Some(id) = device_of(c) {
                 self.devices.insert(id);
+            }
+            if let Change::Added { id } = c {
+                self.fresh.insert(*id);
             }
             if let Change::Prober { address, interface } = c {
                 self.probers.insert((*address, interface.clone()));
@@ -59,6 +65,7 @@ impl Journal {
     /// Put back a batch that could not be written (its records are dirty again).
     pub fn requeue(&mut self, batch: Batch) {
         self.devices.extend(batch.devices.iter().map(|d| d.id));
+        self.fresh.extend(batch.new);
         self.probers.extend(
             batch
                 .probers
@@ -77,15 +84,20 @@ impl Journal {
     /// a batch (chunks bound the memory a burst of new devices costs at flush time).
     pub fn take(&mut self, store: &Store, max_devices: usize) -> Batch {
         let mut devices = Vec::with_capacity(self.devices.len().min(max_devices));
+        let mut new = BTreeSet::new();
         while devices.len() < max_devices {
             let Some(id) = self.devices.pop_first() else {
                 break;
             };
-            devices.extend(store.device(id).cloned());
+            if self.fresh.remove(&id) {
+                new.insert(id);
+            }
+            devices.extend(store.snapshot(id));
         }
         let probers = std::mem::take(&mut self.probers);
         Batch {
             devices,
+            new,
             probers: probers
                 .into_iter()
                 .filter_map(|(a, i)| store.prober(a, &i).cloned())
@@ -114,7 +126,7 @@ pub(super) fn event(c: &Change, store: &Store, at: Millis) -> Option<Event> {
             let d = store.device(*id)?;
             let v = &d.verdict;
             let detail = EventDetail::Appeared {
-                epr: d.epr.clone(),
+                epr: d.epr().to_string(),
                 class: v.class.as_str(),
                 family: v.family.clone(),
                 brand: v.brand.clone(),

@@ -1,30 +1,24 @@
-//! Group memberships across sockets, kept in step with the interfaces, and the receive loops.
+//! Group memberships across sockets, kept in step with the interfaces. Each socket is
+//! blocking with a receive timeout, read by its own drain thread (`receiver`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use socket2::SockRef;
-use tokio::io::Interest;
-use tokio::net::UdpSocket;
-use tokio_util::sync::CancellationToken;
+use socket2::Socket;
 use tracing::{info, warn};
 
-use super::ingest::{lock, Ingest};
-use super::now_ms;
+use super::receiver::RECV_POLL;
 use crate::config::ListenConfig;
 use crate::net::interfaces::{self, Interface};
-use crate::net::recv;
 use crate::net::socket::{self, Family};
 
-/// Interface index -> name, read by the receive loops.
+/// Interface index -> name, read by the ingest task.
 pub type Names = Arc<RwLock<HashMap<u32, Arc<str>>>>;
 
 struct Slot {
     family: Family,
-    socket: Arc<UdpSocket>,
+    socket: Arc<Socket>,
     members: BTreeSet<u32>,
 }
 
@@ -37,9 +31,9 @@ pub struct Listener {
     pub names: Names,
 }
 
-/// A socket that needs a receive loop.
+/// A socket that needs a drain thread.
 pub struct NewSocket {
-    pub socket: Arc<UdpSocket>,
+    pub socket: Arc<Socket>,
 }
 
 impl Listener {
@@ -67,7 +61,7 @@ impl Listener {
     }
 
     /// Join newly wanted interfaces, leave vanished ones, re-join those whose addresses
-    /// changed. Returns sockets created on the way (each needs a receive loop).
+    /// changed. Returns sockets created on the way (each needs a drain thread).
     pub fn reconcile(&mut self, scan: &[Interface]) -> std::io::Result<Vec<NewSocket>> {
         let wanted = interfaces::select(scan, &self.cfg.interfaces, &self.cfg.exclude);
         let mut created = Vec::new();
@@ -141,7 +135,9 @@ impl Listener {
                     self.cfg.port,
                     usize::try_from(self.cfg.receive_buffer).unwrap_or(usize::MAX),
                 )?;
-                let socket = Arc::new(UdpSocket::from_std(s.into())?);
+                s.set_nonblocking(false)?;
+                s.set_read_timeout(Some(RECV_POLL))?;
+                let socket = Arc::new(s);
                 info!(
                     family = family.as_str(),
                     port = self.cfg.port,
@@ -166,7 +162,7 @@ impl Listener {
             }
         };
         let s = &mut self.slots[slot];
-        match socket::join(&SockRef::from(s.socket.as_ref()), family, i.index) {
+        match socket::join(&s.socket, family, i.index) {
             Ok(()) => {
                 s.members.insert(i.index);
                 info!(
@@ -186,54 +182,8 @@ impl Listener {
     fn leave_all(&mut self, index: u32) {
         for s in &mut self.slots {
             if s.members.remove(&index) {
-                let _ = socket::leave(&SockRef::from(s.socket.as_ref()), s.family, index);
+                let _ = socket::leave(&s.socket, s.family, index);
             }
         }
-    }
-}
-
-/// Receive until cancelled. Bad datagrams and transient errors are counted, never fatal.
-pub async fn receive(
-    socket: Arc<UdpSocket>,
-    ingest: Arc<Ingest>,
-    names: Names,
-    heartbeat: Arc<AtomicU64>,
-    shutdown: CancellationToken,
-) {
-    let mut buf = vec![0u8; ingest.limits.max_datagram.max(1)];
-    let mut cmsg = recv::cmsg_buffer();
-    loop {
-        heartbeat.store(now_ms(), Ordering::Relaxed);
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-            r = socket.readable() => if let Err(e) = r {
-                warn!(error = %e, "socket not readable");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            },
-        }
-        for _ in 0..256 {
-            match socket.try_io(Interest::READABLE, || {
-                recv::recv(socket.as_ref(), &mut buf, &mut cmsg)
-            }) {
-                Ok(r) => {
-                    let name = names
-                        .read()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get(&r.ifindex)
-                        .cloned()
-                        .unwrap_or_else(|| Arc::from(format!("if{}", r.ifindex).as_str()));
-                    let len = r.len.min(buf.len());
-                    ingest.handle(&buf[..len], r.source.ip(), &name, r.truncated, now_ms());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    lock(&ingest.shared).stats.recv_errors += 1;
-                    break;
-                }
-            }
-        }
-        tokio::task::yield_now().await;
     }
 }

@@ -7,7 +7,9 @@ mod bus;
 pub mod ingest;
 mod journal;
 mod listener;
+mod queue;
 mod rate;
+mod receiver;
 mod stats;
 mod tasks;
 
@@ -122,7 +124,7 @@ pub async fn run(
         }
         None => {
             let (l, file) = api::bind(&config.api.socket, &config.api.group)?;
-            info!(socket = %config.api.socket.display(), "API socket bound");
+            info!(socket = %config.api.socket.display(), "API socket created");
             (l, Some(file))
         }
     };
@@ -138,16 +140,20 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let failed = CancellationToken::new();
     let heartbeat = Arc::new(AtomicU64::new(now_ms()));
+    let queue_size = usize::try_from(config.listen.queue_size).unwrap_or(usize::MAX);
     let ctx = tasks::Ctx {
         shared: shared.clone(),
         ingest,
+        queue: Arc::new(queue::DatagramQueue::new(queue_size)),
         shutdown: shutdown.clone(),
         failed: failed.clone(),
+        ingest_stopped: CancellationToken::new(),
         tracker: tracker.clone(),
         heartbeat,
     };
+    ctx.spawn_ingest(listener.names.clone());
     for s in sockets {
-        ctx.spawn_receiver(s.socket, listener.names.clone());
+        ctx.spawn_receiver(s.socket);
     }
     tracker.spawn(tasks::flush_loop(
         ctx.clone(),

@@ -4,38 +4,73 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
+use socket2::Socket;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
 
 use super::ingest::{lock, Ingest, Shared};
-use super::listener::{self, Listener, Names};
+use super::listener::Listener;
 use super::now_ms;
+use super::queue::DatagramQueue;
+use super::receiver;
 use crate::persist::{Batch, Db};
 
 #[derive(Clone)]
 pub struct Ctx {
     pub shared: Arc<Mutex<Shared>>,
     pub ingest: Arc<Ingest>,
+    pub queue: Arc<DatagramQueue>,
     pub shutdown: CancellationToken,
     /// Cancelled when a task fails: the daemon then stops with a non-zero exit.
     pub failed: CancellationToken,
+    /// Cancelled when the ingest task has stopped (the final flush waits for it).
+    pub ingest_stopped: CancellationToken,
     pub tracker: TaskTracker,
     pub heartbeat: Arc<AtomicU64>,
 }
 
 impl Ctx {
-    pub fn spawn_receiver(&self, socket: Arc<UdpSocket>, names: Names) {
-        let fut = listener::receive(
-            socket,
+    /// Start a drain thread for `socket`, tracked like a task: the daemon waits for it at
+    /// shutdown, and a thread that dies (or cannot start) takes the daemon down.
+    pub fn spawn_receiver(&self, socket: Arc<Socket>) {
+        let (done, finished) = tokio::sync::oneshot::channel::<()>();
+        let (queue, shutdown) = (self.queue.clone(), self.shutdown.clone());
+        let max_datagram = self.ingest.limits.max_datagram;
+        let spawned = std::thread::Builder::new()
+            .name("camcensus-rx".into())
+            .spawn(move || {
+                receiver::drain(&socket, &queue, max_datagram, &shutdown);
+                let _ = done.send(());
+            });
+        if let Err(e) = spawned {
+            error!(error = %e, "cannot start a receive thread");
+            return self.failed.cancel();
+        }
+        let failed = self.failed.clone();
+        self.tracker.spawn(async move {
+            if finished.await.is_err() {
+                error!("a receive thread died");
+                failed.cancel();
+            }
+        });
+    }
+
+    /// Start the ingest task (one for all sockets).
+    pub fn spawn_ingest(&self, names: super::listener::Names) {
+        let stopped = self.ingest_stopped.clone().drop_guard();
+        let fut = receiver::ingest_loop(
             self.ingest.clone(),
+            self.queue.clone(),
             names,
             self.heartbeat.clone(),
             self.shutdown.clone(),
         );
-        self.tracker.spawn(fut);
+        self.tracker.spawn(async move {
+            let _stopped = stopped;
+            fut.await
+        });
     }
 }
 
@@ -66,6 +101,8 @@ pub async fn flush_loop(
             }
         }
     }
+    // Everything received before the shutdown is applied first (bounded by the grace).
+    let _ = tokio::time::timeout(super::SHUTDOWN_GRACE / 2, ctx.ingest_stopped.cancelled()).await;
     flush(&ctx, &db).await;
     info!("final flush done");
 }
@@ -219,7 +256,7 @@ pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {
         match reconciled {
             Ok(new) => {
                 for s in new {
-                    ctx.spawn_receiver(s.socket, listener.names.clone());
+                    ctx.spawn_receiver(s.socket);
                 }
             }
             Err(e) => {
@@ -231,7 +268,7 @@ pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {
     }
 }
 
-/// Ping the systemd watchdog while the receive loops are alive (they beat every second).
+/// Ping the systemd watchdog while the ingest task is alive (it beats every second).
 pub async fn watchdog_loop(ctx: Ctx) {
     let Some(timeout) = sd_notify::watchdog_enabled().filter(|d| !d.is_zero()) else {
         return;

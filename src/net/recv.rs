@@ -24,10 +24,24 @@ pub fn cmsg_buffer() -> Vec<u8> {
 
 /// Receive one datagram into `buf` (non-blocking: `WouldBlock` when none is queued).
 pub fn recv(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u8]) -> io::Result<Received> {
+    recv_with(fd, buf, cmsg, MsgFlags::MSG_DONTWAIT)
+}
+
+/// Receive one datagram into `buf`, waiting as the socket's mode says (a blocking socket
+/// with SO_RCVTIMEO gives `WouldBlock` when the timeout passes with nothing queued).
+pub fn recv_wait(fd: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u8]) -> io::Result<Received> {
+    recv_with(fd, buf, cmsg, MsgFlags::empty())
+}
+
+fn recv_with(
+    fd: &impl AsRawFd,
+    buf: &mut [u8],
+    cmsg: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<Received> {
     let mut iov = [IoSliceMut::new(buf)];
-    let msg =
-        recvmsg::<SockaddrStorage>(fd.as_raw_fd(), &mut iov, Some(cmsg), MsgFlags::MSG_DONTWAIT)
-            .map_err(io::Error::from)?;
+    let msg = recvmsg::<SockaddrStorage>(fd.as_raw_fd(), &mut iov, Some(cmsg), flags)
+        .map_err(io::Error::from)?;
     let mut ifindex = 0;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {

@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::{Db, PersistError};
 use crate::identify::{Identifier, Mac};
 use crate::store::{
-    ConflictKind, Device, KindCounts, Millis, Prober, Seen, SmallMap, Status, Verdict,
+    epr_unless_key, ConflictKind, Device, KindCounts, Millis, Prober, Seen, SmallMap, Status,
+    Verdict,
 };
 
 /// An event as read back from the log (`detail` is JSON text).
@@ -66,10 +67,12 @@ fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
         (Some(a), Some(b)) => Some((u(a), u(b))),
         _ => None,
     };
+    let key: String = r.get("epr_key")?;
+    let epr: String = r.get("epr")?;
     Ok(Device {
         id: u(r.get("id")?),
-        key: r.get("epr_key")?,
-        epr: r.get("epr")?,
+        epr_if_not_key: epr_unless_key(&epr, &key),
+        key: key.into(),
         types: list(&r.get::<_, String>("types")?).join(" "),
         scopes: list(&r.get::<_, String>("scopes")?).join(" "),
         xaddrs: list(&r.get::<_, String>("xaddrs")?).join(" "),

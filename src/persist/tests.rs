@@ -56,7 +56,8 @@ fn devices_probers_and_events_survive_a_reopen() {
         3_000,
     );
     let batch = Batch {
-        devices: store.devices().cloned().collect(),
+        devices: store.devices().cloned().map(std::sync::Arc::new).collect(),
+        new: Default::default(),
         probers: store.probers().cloned().collect(),
         events: vec![Event {
             at: 1_000,
@@ -69,7 +70,11 @@ fn devices_probers_and_events_survive_a_reopen() {
     };
     {
         let mut db = Db::open(&dir).expect("open");
-        db.write(&batch).expect("write");
+        let first = Batch {
+            new: batch.devices.iter().map(|d| d.id).collect(),
+            ..batch.clone()
+        };
+        db.write(&first).expect("write new devices");
         db.write(&batch).expect("an upsert of the same rows");
     }
     let db = Db::open(&dir).expect("reopen");

@@ -1,5 +1,8 @@
 //! Batched writes: everything that changed since the last flush, in one transaction.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use rusqlite::{params, Transaction};
 use serde_json::{json, Value};
 
@@ -81,9 +84,13 @@ impl EventDetail {
 }
 
 /// What one flush writes: snapshots of the devices and probers that changed, and events.
+/// Device snapshots share the store's records (no copy is made unless a record changes
+/// while the batch is being written).
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    pub devices: Vec<Device>,
+    pub devices: Vec<Arc<Device>>,
+    /// Ids among `devices` never written before: their rows are inserted, nothing replaced.
+    pub new: BTreeSet<u64>,
     pub probers: Vec<Prober>,
     pub events: Vec<Event>,
 }
@@ -116,7 +123,7 @@ impl Db {
         };
         let tx = self.conn.transaction().map_err(wrap)?;
         for d in &batch.devices {
-            write_device(&tx, d).map_err(wrap)?;
+            write_device(&tx, d, batch.new.contains(&d.id)).map_err(wrap)?;
         }
         for p in &batch.probers {
             write_prober(&tx, p).map_err(wrap)?;
@@ -141,8 +148,9 @@ impl Db {
     }
 }
 
-fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
+fn write_device(tx: &Transaction<'_>, d: &Device, new: bool) -> rusqlite::Result<()> {
     let v = &d.verdict;
+    let described = d.described();
     let conflicts: serde_json::Map<String, Value> = d
         .conflicts
         .iter()
@@ -173,8 +181,8 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
     )?
     .execute(params![
         i(d.id),
-        d.key,
-        d.epr,
+        &*d.key,
+        d.epr(),
         d.status.as_str(),
         i(d.seen.first),
         i(d.seen.last),
@@ -186,9 +194,9 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
         v.model,
         v.confidence.as_str(),
         v.watchlist,
-        d.name(),
-        d.hardware(),
-        strings(&d.locations()),
+        described.name,
+        described.hardware,
+        strings(&described.locations),
         strings(&d.macs),
         joined(&d.types),
         joined(&d.scopes),
@@ -203,10 +211,12 @@ fn write_device(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
         i(d.counts.resolve_match),
         Value::Object(conflicts).to_string(),
     ])?;
-    tx.prepare_cached("DELETE FROM device_addresses WHERE device_id = ?1")?
-        .execute([i(d.id)])?;
-    tx.prepare_cached("DELETE FROM device_interfaces WHERE device_id = ?1")?
-        .execute([i(d.id)])?;
+    if !new {
+        tx.prepare_cached("DELETE FROM device_addresses WHERE device_id = ?1")?
+            .execute([i(d.id)])?;
+        tx.prepare_cached("DELETE FROM device_interfaces WHERE device_id = ?1")?
+            .execute([i(d.id)])?;
+    }
     let mut addr = tx.prepare_cached(
         "INSERT INTO device_addresses (device_id, address, first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

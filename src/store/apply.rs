@@ -1,6 +1,7 @@
 //! How one observation changes the store.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::model::*;
 use super::small_map::SmallMap;
@@ -57,7 +58,8 @@ impl Store {
         let key = ep.epr.key.as_str();
         let shared = self.note_source(obs.source, key);
         let limits = self.limits.clone();
-        let Some(dev) = self.keys.get(key).and_then(|id| self.devices.get_mut(id)) else {
+        let found = self.keys.get(key).and_then(|id| self.devices.get_mut(id));
+        let Some(dev) = found.map(Arc::make_mut) else {
             return self.add(a, shared, out);
         };
         if !sequence_ok(dev, a.seq, &mut self.stats.out_of_sequence, out) {
@@ -106,8 +108,8 @@ impl Store {
             let detail = shared_source_detail(a.obs.source);
             flag(&mut dev, ConflictKind::SharedSource, detail, out);
         }
-        self.keys.insert(dev.key.as_str().into(), id);
-        self.devices.insert(id, Box::new(dev));
+        self.keys.insert(dev.key.clone(), id);
+        self.devices.insert(id, Arc::new(dev));
     }
 
     fn bye(
@@ -122,6 +124,7 @@ impl Store {
             .keys
             .get(ep.epr.key.as_str())
             .and_then(|id| self.devices.get_mut(id))
+            .map(Arc::make_mut)
         else {
             self.stats.unknown_byes += 1;
             return;
@@ -360,8 +363,8 @@ fn touch_bounded<K: Ord + Clone>(
 fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Device {
     let mut dev = Device {
         id,
-        key: ep.epr.key.clone(),
-        epr: ep.epr.address.clone(),
+        key: Arc::from(ep.epr.key.as_str()),
+        epr_if_not_key: epr_unless_key(&ep.epr.address, &ep.epr.key),
         types: String::new(),
         scopes: String::new(),
         xaddrs: String::new(),
@@ -390,7 +393,11 @@ fn refresh(dev: &mut Device, ep: &Endpoint, identity: &Identity) -> Vec<&'static
             changed.push(name);
         }
     };
-    set("epr", replace(&mut dev.epr, ep.epr.address.clone()));
+    let epr_changed = dev.epr() != ep.epr.address;
+    if epr_changed {
+        dev.epr_if_not_key = epr_unless_key(&ep.epr.address, &dev.key);
+    }
+    set("epr", epr_changed);
     let same_types = words(&dev.types).count() == ep.types.len()
         && words(&dev.types).zip(&ep.types).all(|(s, q)| type_is(s, q));
     if !same_types {

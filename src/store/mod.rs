@@ -15,6 +15,7 @@ pub use small_map::SmallMap;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::identify::Identity;
 use crate::wsd::Message;
@@ -128,9 +129,11 @@ pub struct StoreStats {
 pub struct Store {
     limits: StoreLimits,
     /// Records by id; `keys` maps the normalised EPR to the id (one copy of each key).
-    /// Boxed: the table's empty slots then cost 16 bytes, not a whole record.
-    devices: HashMap<u64, Box<Device>>,
-    keys: HashMap<Box<str>, u64>,
+    /// Behind an `Arc`: the table's empty slots cost 8 bytes, not a whole record, and a
+    /// flush snapshot shares the record instead of copying it (copy on write: a record
+    /// changed while its snapshot is being written is cloned then).
+    devices: HashMap<u64, Arc<Device>>,
+    keys: HashMap<Arc<str>, u64>,
     next_id: u64,
     probers: HashMap<(IpAddr, String), Prober>,
     dedup: DedupWindow,
@@ -160,8 +163,8 @@ impl Store {
     pub fn load(&mut self, devices: Vec<Device>, probers: Vec<Prober>) {
         for d in devices {
             self.next_id = self.next_id.max(d.id + 1);
-            self.keys.insert(d.key.as_str().into(), d.id);
-            self.devices.insert(d.id, Box::new(d));
+            self.keys.insert(d.key.clone(), d.id);
+            self.devices.insert(d.id, Arc::new(d));
         }
         for p in probers {
             self.probers.insert((p.address, p.interface.clone()), p);
@@ -187,6 +190,7 @@ impl Store {
         let mut out = Vec::new();
         for d in self.devices.values_mut() {
             if d.status == Status::Active && now.saturating_sub(d.seen.last) >= after {
+                let d = Arc::make_mut(d);
                 d.status = Status::Stale;
                 out.push(Change::Stale { id: d.id });
             }
@@ -196,6 +200,11 @@ impl Store {
 
     pub fn device(&self, id: u64) -> Option<&Device> {
         self.devices.get(&id).map(|d| &**d)
+    }
+
+    /// A snapshot of the record for writing, sharing its memory until it next changes.
+    pub fn snapshot(&self, id: u64) -> Option<Arc<Device>> {
+        self.devices.get(&id).cloned()
     }
 
     pub fn device_by_key(&self, key: &str) -> Option<&Device> {

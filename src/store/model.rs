@@ -1,6 +1,7 @@
 //! The inventory's records: devices and probers.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::small_map::SmallMap;
 use crate::identify::Mac;
@@ -111,10 +112,11 @@ impl ConflictKind {
 pub struct Device {
     /// Stable small integer, assigned on first sight.
     pub id: u64,
-    /// Normalised EPR (the key).
-    pub key: String,
-    /// EPR as last sent.
-    pub epr: String,
+    /// Normalised EPR (the key), shared with the store's key index.
+    pub key: Arc<str>,
+    /// EPR as last sent, only when it differs from the key (most do not: see
+    /// [`Device::epr`]).
+    pub epr_if_not_key: Option<String>,
     /// Types as `{namespace}local`, space-separated (one allocation per record).
     pub types: String,
     /// Raw scopes as sent, space-separated (scope tokens never contain whitespace).
@@ -188,7 +190,39 @@ pub fn parse_type_string(s: &str) -> QName {
     }
 }
 
+/// `address` when it is not already `key` (the common case stores nothing).
+pub fn epr_unless_key(address: &str, key: &str) -> Option<String> {
+    (address != key).then(|| address.to_string())
+}
+
+/// The fields derived from a device's scopes, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub name: Option<String>,
+    pub hardware: Option<String>,
+    pub locations: Vec<String>,
+}
+
 impl Device {
+    /// Name, hardware and locations with one parse of the scopes (for writers that need
+    /// all three).
+    pub fn described(&self) -> Described {
+        use crate::onvif::{first, values, Category};
+        let scopes = self.parsed_scopes();
+        Described {
+            name: first(&scopes, &Category::Name).map(str::to_string),
+            hardware: first(&scopes, &Category::Hardware).map(str::to_string),
+            locations: values(&scopes, &Category::Location)
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
+    /// The EPR as last sent.
+    pub fn epr(&self) -> &str {
+        self.epr_if_not_key.as_deref().unwrap_or(&self.key)
+    }
+
     fn parsed_scopes(&self) -> Vec<Scope> {
         words(&self.scopes).map(Scope::parse).collect()
     }
@@ -230,8 +264,8 @@ impl Device {
     pub fn endpoint(&self) -> Endpoint {
         Endpoint {
             epr: Epr {
-                address: self.epr.clone(),
-                key: self.key.clone(),
+                address: self.epr().to_string(),
+                key: self.key.to_string(),
             },
             types: words(&self.types).map(parse_type_string).collect(),
             scopes: words(&self.scopes).map(Scope::parse).collect(),

@@ -345,3 +345,41 @@ fn loaded_records_keep_their_ids() {
     let c = b.apply(&hello("urn:uuid:m3", "urn:uuid:d3", None, V4A), 0);
     assert_eq!(c, vec![Change::Added { id: 3 }]);
 }
+
+#[test]
+fn the_epr_is_stored_only_when_it_differs_from_the_key() {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(&hello("urn:uuid:m1", HIK_EPR, None, V4A), 1_000);
+    let d = s.device_by_key(HIK_EPR).expect("stored");
+    assert_eq!((d.epr(), d.epr_if_not_key.as_deref()), (HIK_EPR, None));
+    let sent = "uuid:6EFF0000-9FD2-11B4-8331-BCBAC2A4DEE3";
+    let c = s.apply(&hello("urn:uuid:m2", sent, None, V4A), 2_000);
+    assert!(
+        matches!(&c[..], [Change::Changed { fields, .. }] if fields.contains(&"epr")),
+        "{c:?}"
+    );
+    let d = s.device_by_key(HIK_EPR).expect("the same device");
+    assert_eq!(d.epr(), sent, "kept verbatim as last sent");
+}
+
+#[test]
+fn a_snapshot_keeps_its_values_when_the_record_changes() {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(&hello("urn:uuid:m1", HIK_EPR, Some((1, 1)), V4A), 1_000);
+    let snapshot = s.snapshot(1).expect("device 1");
+    s.apply(&hello("urn:uuid:m2", HIK_EPR, Some((1, 2)), V4A), 2_000);
+    assert_eq!(snapshot.seen.last, 1_000, "copy on write");
+    assert_eq!(s.device(1).map(|d| d.seen.last), Some(2_000));
+}
+
+#[test]
+fn described_matches_the_single_accessors() {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(&hello("urn:uuid:m1", HIK_EPR, None, V4A), 1_000);
+    let d = s.device(1).expect("device 1");
+    let described = d.described();
+    assert_eq!(described.name, d.name());
+    assert_eq!(described.hardware, d.hardware());
+    assert_eq!(described.locations, d.locations());
+    assert_eq!(described.hardware.as_deref(), Some("DS-2CD2143G0-I"));
+}

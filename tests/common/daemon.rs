@@ -213,7 +213,11 @@ pub fn preload(dir: &Path) -> Store {
     let store = fixture_store(camcensus::api::time::Time::now().0 - 60_000);
     let mut db = Db::open(dir).expect("open database");
     db.write(&Batch {
-        devices: store.devices().cloned().collect(),
+        devices: store
+            .devices()
+            .filter_map(|d| store.snapshot(d.id))
+            .collect(),
+        new: store.devices().map(|d| d.id).collect(),
         probers: store.probers().cloned().collect(),
         events: Vec::new(),
     })

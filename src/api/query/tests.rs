@@ -184,7 +184,7 @@ fn find_by_id_epr_ip_and_mac() {
         .expect("hik stored");
     assert_eq!(find(&s, &hik.id.to_string()).map(|d| d.id), Some(hik.id));
     assert_eq!(
-        find(&s, &hik.epr.to_uppercase()).map(|d| d.id),
+        find(&s, &hik.epr().to_uppercase()).map(|d| d.id),
         Some(hik.id)
     );
     assert_eq!(find(&s, "10.0.10.5").map(|d| d.id), Some(hik.id));

@@ -56,6 +56,27 @@ impl Compiled {
         })
     }
 
+    /// The statuses asked for, when the filter asks for nothing else (such a count is
+    /// answered from the store's maintained counters, without a scan).
+    fn status_only(&self) -> Option<&[String]> {
+        let rest_empty = [
+            &self.family,
+            &self.brand,
+            &self.manufacturer,
+            &self.model,
+            &self.class,
+            &self.interface,
+            &self.site,
+        ]
+        .iter()
+        .all(|v| v.is_empty());
+        let scalars_empty = self.watchlist.is_none()
+            && self.since.is_none()
+            && self.before.is_none()
+            && self.text.is_none();
+        (rest_empty && scalars_empty).then_some(self.status.as_slice())
+    }
+
     pub fn matches(&self, d: &Device) -> bool {
         let v = &d.verdict;
         any_of(&self.family, v.family.as_deref())
@@ -258,7 +279,20 @@ pub fn devices(store: &Store, filter: &Compiled, page: Page) -> DevicesOut {
 }
 
 pub fn count(store: &Store, filter: &Compiled) -> usize {
-    store.devices().filter(|d| filter.matches(d)).count()
+    match filter.status_only() {
+        Some([]) => store.len(),
+        Some(statuses) => {
+            let c = store.status_counts();
+            statuses
+                .iter()
+                .filter_map(|s| Status::parse(s))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|s| c.get(s))
+                .sum()
+        }
+        None => store.devices().filter(|d| filter.matches(d)).count(),
+    }
 }
 
 /// Find one device by id, EPR (as sent or normalised), IP address or MAC.

@@ -68,6 +68,7 @@ impl Store {
         count(&mut dev.counts, a.how);
         let mut fields = refresh(dev, ep, identity);
         if dev.status != Status::Active {
+            self.by_status.moved(dev.status, Status::Active);
             dev.status = Status::Active;
             fields.push("status");
         }
@@ -109,6 +110,7 @@ impl Store {
             flag(&mut dev, ConflictKind::SharedSource, detail, out);
         }
         self.keys.insert(dev.key.clone(), id);
+        self.by_status.add(dev.status);
         self.devices.insert(id, Arc::new(dev));
     }
 
@@ -145,6 +147,7 @@ impl Store {
         dev.counts.bye += 1;
         dev.seen.touch(now);
         if dev.status != Status::Departed {
+            self.by_status.moved(dev.status, Status::Departed);
             dev.status = Status::Departed;
             out.push(Change::Departed { id: dev.id });
         } else {

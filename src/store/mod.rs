@@ -141,6 +141,45 @@ pub struct Store {
     source_eprs: HashMap<IpAddr, Vec<String>>,
     cap_alarm: bool,
     stats: StoreStats,
+    /// Devices per status, kept in step with every status change (so counting by status
+    /// needs no scan).
+    by_status: StatusCounts,
+}
+
+/// Devices per [`Status`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub active: usize,
+    pub stale: usize,
+    pub departed: usize,
+}
+
+impl StatusCounts {
+    fn slot(&mut self, s: Status) -> &mut usize {
+        match s {
+            Status::Active => &mut self.active,
+            Status::Stale => &mut self.stale,
+            Status::Departed => &mut self.departed,
+        }
+    }
+
+    pub fn get(&self, s: Status) -> usize {
+        match s {
+            Status::Active => self.active,
+            Status::Stale => self.stale,
+            Status::Departed => self.departed,
+        }
+    }
+
+    fn add(&mut self, s: Status) {
+        *self.slot(s) += 1;
+    }
+
+    fn moved(&mut self, from: Status, to: Status) {
+        let f = self.slot(from);
+        *f = f.saturating_sub(1);
+        self.add(to);
+    }
 }
 
 impl Store {
@@ -155,7 +194,13 @@ impl Store {
             source_eprs: HashMap::new(),
             cap_alarm: false,
             stats: StoreStats::default(),
+            by_status: StatusCounts::default(),
         }
+    }
+
+    /// Devices per status (maintained, not counted).
+    pub fn status_counts(&self) -> StatusCounts {
+        self.by_status
     }
 
     /// Restore records loaded from persistence (devices beyond the cap are kept: the cap
@@ -164,6 +209,7 @@ impl Store {
         for d in devices {
             self.next_id = self.next_id.max(d.id + 1);
             self.keys.insert(d.key.clone(), d.id);
+            self.by_status.add(d.status);
             self.devices.insert(d.id, Arc::new(d));
         }
         for p in probers {
@@ -191,6 +237,7 @@ impl Store {
         for d in self.devices.values_mut() {
             if d.status == Status::Active && now.saturating_sub(d.seen.last) >= after {
                 let d = Arc::make_mut(d);
+                self.by_status.moved(d.status, Status::Stale);
                 d.status = Status::Stale;
                 out.push(Change::Stale { id: d.id });
             }

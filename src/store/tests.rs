@@ -383,3 +383,49 @@ fn described_matches_the_single_accessors() {
     assert_eq!(described.locations, d.locations());
     assert_eq!(described.hardware.as_deref(), Some("DS-2CD2143G0-I"));
 }
+
+/// The maintained per-status counts always equal a recount.
+fn recount(s: &Store) -> StatusCounts {
+    let mut c = StatusCounts::default();
+    for d in s.devices() {
+        match d.status {
+            Status::Active => c.active += 1,
+            Status::Stale => c.stale += 1,
+            Status::Departed => c.departed += 1,
+        }
+    }
+    c
+}
+
+#[test]
+fn status_counts_follow_every_transition() {
+    let mut s = Store::new(StoreLimits {
+        stale_after: 1_000,
+        ..StoreLimits::default()
+    });
+    let epr = |i: u32| format!("urn:uuid:00000000-0000-4000-8000-{i:012}");
+    for i in 0..6 {
+        s.apply(&hello(&format!("urn:uuid:m{i}"), &epr(i), None, V4A), 0);
+        assert_eq!(s.status_counts(), recount(&s));
+    }
+    s.apply(&bye("urn:uuid:b0", &epr(0), V4A), 10);
+    s.apply(&bye("urn:uuid:b1", &epr(1), V4A), 10);
+    s.apply(&hello("urn:uuid:m9", &epr(2), None, V4A), 500);
+    assert_eq!(s.status_counts(), recount(&s));
+    s.tick(1_200);
+    assert_eq!(s.status_counts(), recount(&s));
+    assert_eq!(
+        s.status_counts(),
+        StatusCounts {
+            active: 1,
+            stale: 3,
+            departed: 2
+        }
+    );
+    s.apply(&hello("urn:uuid:m10", &epr(0), None, V4A), 1_300);
+    s.apply(&hello("urn:uuid:m11", &epr(3), None, V4A), 1_300);
+    assert_eq!(s.status_counts(), recount(&s));
+    let mut loaded = Store::new(StoreLimits::default());
+    loaded.load(s.devices().cloned().collect(), Vec::new());
+    assert_eq!(loaded.status_counts(), s.status_counts());
+}

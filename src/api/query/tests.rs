@@ -260,3 +260,21 @@ fn requests_parse_with_defaults_and_reject_unknown_fields() {
         Request::Stats
     );
 }
+
+#[test]
+fn status_only_counts_match_a_scan() {
+    let s = store();
+    for statuses in [
+        vec![],
+        vec!["active"],
+        vec!["ACTIVE", "stale"],
+        vec!["departed"],
+    ] {
+        let f = compiled(Filter {
+            status: statuses.iter().map(|s| s.to_string()).collect(),
+            ..Filter::default()
+        });
+        let scanned = s.devices().filter(|d| f.matches(d)).count();
+        assert_eq!(count(&s, &f), scanned, "{statuses:?}");
+    }
+}

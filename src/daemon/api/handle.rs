@@ -9,7 +9,6 @@ use crate::api::query::{self, Compiled};
 use crate::api::wire::*;
 use crate::daemon::ingest::lock;
 use crate::persist::{Db, StoredEvent};
-use crate::store::Status;
 
 /// Events returned by one `events` request when it gives no limit, and at most.
 pub const DEFAULT_EVENTS: usize = 1_000;
@@ -222,14 +221,7 @@ impl Api {
     pub fn stats(&self) -> StatsOut {
         let s = lock(&self.shared);
         let st = s.store.stats();
-        let mut by_status = [0usize; 3];
-        for d in s.store.devices() {
-            by_status[match d.status {
-                Status::Active => 0,
-                Status::Stale => 1,
-                Status::Departed => 2,
-            }] += 1;
-        }
+        let by_status = s.store.status_counts();
         let mut interfaces: Vec<InterfaceOut> = s
             .stats
             .interfaces
@@ -269,9 +261,9 @@ impl Api {
             store: StoreOut {
                 devices: s.store.len(),
                 max_devices: s.store.limits().max_devices,
-                active: by_status[0],
-                stale: by_status[1],
-                departed: by_status[2],
+                active: by_status.active,
+                stale: by_status.stale,
+                departed: by_status.departed,
                 probers: s.store.probers().count(),
                 dedup_entries: s.store.dedup_len(),
                 duplicates: st.duplicates,

@@ -93,6 +93,9 @@ pub struct ApiConfig {
     pub write_timeout: Duration,
     /// Events a subscriber may fall behind before it is sent `resync`.
     pub subscriber_queue: usize,
+    /// The largest share of time API queries may hold the store lock (0.05 to 1): the
+    /// ingest path keeps the rest however many clients query.
+    pub max_lock_share: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

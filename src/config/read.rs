@@ -54,6 +54,7 @@ const KEYS: &[(&str, &[&str])] = &[
             "idle_timeout",
             "write_timeout",
             "subscriber_queue",
+            "max_lock_share",
         ],
     ),
     (
@@ -333,6 +334,19 @@ impl Reader {
             idle_timeout: self.duration("api.idle_timeout", s(300), s(1)),
             write_timeout: self.duration("api.write_timeout", s(10), Duration::from_millis(100)),
             subscriber_queue: self.number("api.subscriber_queue", 4_096, 1, 1_000_000),
+            max_lock_share: self.share("api.max_lock_share", 0.5),
+        }
+    }
+
+    /// A fraction between 0.05 and 1.
+    fn share(&mut self, key: &str, default: f64) -> f64 {
+        let v: f64 = self.get(key, default);
+        if (0.05..=1.0).contains(&v) {
+            v
+        } else {
+            self.problems
+                .push(format!("{key}: {v} is not between 0.05 and 1"));
+            default
         }
     }
 

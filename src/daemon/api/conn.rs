@@ -15,7 +15,6 @@ use super::handle::{self, Outcome};
 use super::Api;
 use crate::api::query::device_out;
 use crate::api::wire::{code, EventOut, SubscribedOut, Time, PROTOCOL_VERSION};
-use crate::daemon::ingest::lock;
 
 /// What reading one line gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -195,16 +194,17 @@ async fn subscribe<R: AsyncBufRead + Unpin>(
     // Register and list the devices under one lock: every change after that instant
     // arrives as an event. The devices are then sent chunk by chunk (never holding the
     // lock for the whole inventory), each as it is when its chunk is copied.
-    let (mut rx, mut ids) = {
-        let s = lock(&api.shared);
-        let rx = s.bus.subscribe();
-        let ids: Vec<u64> = if snapshot {
-            s.store.devices().map(|d| d.id).collect()
-        } else {
-            Vec::new()
-        };
-        (rx, ids)
-    };
+    let (mut rx, mut ids) = api
+        .with_store(|s| {
+            let rx = s.bus.subscribe();
+            let ids: Vec<u64> = if snapshot {
+                s.store.devices().map(|d| d.id).collect()
+            } else {
+                Vec::new()
+            };
+            (rx, ids)
+        })
+        .await;
     ids.sort_unstable();
     let ack = SubscribedOut {
         subscribed: true,
@@ -220,14 +220,15 @@ async fn subscribe<R: AsyncBufRead + Unpin>(
     }
     let now = Time::now();
     for chunk in ids.chunks(super::handle::QUERY_CHUNK) {
-        let present: Vec<_> = {
-            let s = lock(&api.shared);
-            chunk
-                .iter()
-                .filter_map(|id| s.store.device(*id))
-                .map(device_out)
-                .collect()
-        };
+        let present: Vec<_> = api
+            .with_store(|s| {
+                chunk
+                    .iter()
+                    .filter_map(|id| s.store.device(*id))
+                    .map(device_out)
+                    .collect()
+            })
+            .await;
         for d in present {
             let e = EventOut {
                 kind: "present".into(),

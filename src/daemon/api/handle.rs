@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Api;
 use crate::api::query::{self, Compiled};
 use crate::api::wire::*;
-use crate::daemon::ingest::lock;
+use crate::daemon::ingest::Shared;
 use crate::persist::{Db, StoredEvent};
 
 /// Events returned by one `events` request when it gives no limit, and at most.
@@ -61,7 +61,11 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
             limit,
             offset,
             full,
-        } => with_filter(&filter, now, |f| {
+        } => {
+            let f = match compile(&filter, now) {
+                Ok(f) => f,
+                Err(e) => return e,
+            };
             let page = query::Page {
                 sort,
                 desc,
@@ -69,18 +73,27 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
                 limit,
                 full,
             };
-            ok(&devices(api, f, page))
-        }),
-        Request::Count { filter } => with_filter(&filter, now, |f| {
-            let n = query::count(&lock(&api.shared).store, f);
+            ok(&devices(api, &f, page).await)
+        }
+        Request::Count { filter } => {
+            let f = match compile(&filter, now) {
+                Ok(f) => f,
+                Err(e) => return e,
+            };
+            let n = api.with_store(|s| query::count(&s.store, &f)).await;
             ok(&CountOut { count: n })
-        }),
+        }
         Request::Summary { by, .. } if by.len() > query::MAX_GROUP_KEYS => Outcome::Error(
             code::BAD_REQUEST,
             format!("summary: at most {} group keys", query::MAX_GROUP_KEYS),
         ),
-        Request::Summary { by, filter } => with_filter(&filter, now, |f| ok(&summary(api, f, &by))),
-        Request::Probers { limit } => ok(&query::probers(&lock(&api.shared).store, limit)),
+        Request::Summary { by, filter } => match compile(&filter, now) {
+            Ok(f) => ok(&summary(api, &f, &by).await),
+            Err(e) => e,
+        },
+        Request::Probers { limit } => {
+            ok(&api.with_store(|s| query::probers(&s.store, limit)).await)
+        }
         Request::Device { query, events } => device(api, &query, events).await,
         Request::Events {
             since,
@@ -97,8 +110,8 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
                 Err(e) => Outcome::Error(code::UNAVAILABLE, e),
             }
         }
-        Request::Stats => ok(&api.stats()),
-        Request::Health => ok(&api.health(now)),
+        Request::Stats => ok(&api.with_store(|s| api.stats(s)).await),
+        Request::Health => ok(&api.with_store(|s| api.health(s, now)).await),
         Request::Subscribe { snapshot } => Outcome::Subscribe { snapshot },
     }
 }
@@ -109,8 +122,10 @@ pub const QUERY_CHUNK: usize = 1_024;
 
 /// Filter and sort under one hold of the lock, then convert the page chunk by chunk. Devices
 /// are never removed from the store, so the ids stay valid between chunks.
-fn devices(api: &Api, f: &Compiled, page: query::Page) -> DevicesOut {
-    let ids = query::sorted_ids(&lock(&api.shared).store, f, page.sort, page.desc);
+async fn devices(api: &Api, f: &Compiled, page: query::Page) -> DevicesOut {
+    let ids = api
+        .with_store(|s| query::sorted_ids(&s.store, f, page.sort, page.desc))
+        .await;
     let total = ids.len();
     let wanted: Vec<u64> = ids
         .into_iter()
@@ -119,35 +134,36 @@ fn devices(api: &Api, f: &Compiled, page: query::Page) -> DevicesOut {
         .collect();
     let mut devices = Vec::with_capacity(wanted.len());
     for chunk in wanted.chunks(QUERY_CHUNK) {
-        let s = lock(&api.shared);
-        devices.extend(
-            chunk
-                .iter()
-                .filter_map(|id| s.store.device(*id))
-                .map(|d| query::device_with(d, page.full)),
-        );
+        api.with_store(|s| {
+            devices.extend(
+                chunk
+                    .iter()
+                    .filter_map(|id| s.store.device(*id))
+                    .map(|d| query::device_with(d, page.full)),
+            )
+        })
+        .await;
     }
     DevicesOut { total, devices }
 }
 
 /// Group chunk by chunk, like [`devices`].
-fn summary(api: &Api, f: &Compiled, by: &[GroupKey]) -> SummaryOut {
-    let ids = query::matching_ids(&lock(&api.shared).store, f);
+async fn summary(api: &Api, f: &Compiled, by: &[GroupKey]) -> SummaryOut {
+    let ids = api.with_store(|s| query::matching_ids(&s.store, f)).await;
     let mut acc = query::Summary::new(by);
     for chunk in ids.chunks(QUERY_CHUNK) {
-        let s = lock(&api.shared);
-        for d in chunk.iter().filter_map(|id| s.store.device(*id)) {
-            acc.add(d);
-        }
+        api.with_store(|s| {
+            for d in chunk.iter().filter_map(|id| s.store.device(*id)) {
+                acc.add(d);
+            }
+        })
+        .await;
     }
     acc.finish()
 }
 
-fn with_filter(filter: &Filter, now: Time, f: impl FnOnce(&Compiled) -> Outcome) -> Outcome {
-    match Compiled::new(filter, now) {
-        Ok(c) => f(&c),
-        Err(e) => Outcome::Error(code::BAD_REQUEST, e),
-    }
+fn compile(filter: &Filter, now: Time) -> Result<Compiled, Outcome> {
+    Compiled::new(filter, now).map_err(|e| Outcome::Error(code::BAD_REQUEST, e))
 }
 
 pub fn version() -> VersionOut {
@@ -159,10 +175,9 @@ pub fn version() -> VersionOut {
 }
 
 async fn device(api: &Api, q: &str, events: usize) -> Outcome {
-    let found = {
-        let s = lock(&api.shared);
-        query::find(&s.store, q).map(|d| query::detail(d, &api.ingest.identifier))
-    };
+    let found = api
+        .with_store(|s| query::find(&s.store, q).map(|d| query::detail(d, &api.ingest.identifier)))
+        .await;
     let Some(mut detail) = found else {
         return Outcome::Error(
             code::NOT_FOUND,
@@ -218,8 +233,7 @@ fn event_out(e: StoredEvent) -> EventOut {
 }
 
 impl Api {
-    pub fn stats(&self) -> StatsOut {
-        let s = lock(&self.shared);
+    pub fn stats(&self, s: &Shared) -> StatsOut {
         let st = s.store.stats();
         let by_status = s.store.status_counts();
         let mut interfaces: Vec<InterfaceOut> = s
@@ -285,8 +299,7 @@ impl Api {
         }
     }
 
-    pub fn health(&self, now: Time) -> HealthOut {
-        let s = lock(&self.shared);
+    pub fn health(&self, s: &Shared, now: Time) -> HealthOut {
         let mut problems = Vec::new();
         if s.stats.joined.is_empty() {
             problems.push(

@@ -4,6 +4,7 @@
 
 mod bind;
 mod conn;
+mod gate;
 mod handle;
 mod peer;
 
@@ -38,6 +39,7 @@ pub struct Api {
     refused_logged: Mutex<HashSet<u32>>,
     policy: Policy,
     started: Time,
+    gate: gate::Gate,
 }
 
 impl Api {
@@ -48,6 +50,7 @@ impl Api {
         db_path: PathBuf,
     ) -> Api {
         let policy = Policy::new(&cfg.allow_users, &cfg.allow_groups, &cfg.group);
+        let gate = gate::Gate::new(cfg.max_lock_share);
         let counters = ClientsOut {
             max_clients: cfg.max_clients,
             ..ClientsOut::default()
@@ -62,7 +65,13 @@ impl Api {
             refused_logged: Mutex::new(HashSet::new()),
             policy,
             started: Time::now(),
+            gate,
         }
+    }
+
+    /// Read the store (and counters) under the lock, within the API's share of it.
+    pub async fn with_store<T>(&self, f: impl FnOnce(&Shared) -> T) -> T {
+        self.gate.with(&self.shared, f).await
     }
 
     fn count(&self, f: impl FnOnce(&mut ClientsOut)) {

@@ -74,7 +74,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(config, api_socket) {
+    let source = Source { file, overrides };
+    match run(config, api_socket, source) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -85,8 +86,9 @@ fn main() -> ExitCode {
 }
 
 /// Logs to stderr: one line per event (journald stamps the time), or JSON objects with
-/// their own timestamps. `RUST_LOG` wins over `log.level`.
-fn init_logging(log: &camcensus::config::LogConfig) -> anyhow::Result<()> {
+/// their own timestamps. `RUST_LOG` wins over `log.level`. Returns the handle that changes
+/// the level on reload.
+fn init_logging(log: &camcensus::config::LogConfig) -> anyhow::Result<FilterHandle> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
@@ -100,11 +102,13 @@ fn init_logging(log: &camcensus::config::LogConfig) -> anyhow::Result<()> {
     } else {
         fmt.without_time().boxed()
     };
+    let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
     tracing_subscriber::registry()
-        .with(fmt.with_filter(filter))
+        .with(filter)
+        .with(fmt)
         .try_init()
         .context("logging")?;
-    Ok(())
+    Ok(handle)
 }
 
 fn generate_man(dir: &Path) -> ExitCode {
@@ -130,8 +134,25 @@ fn generate_man(dir: &Path) -> ExitCode {
     }
 }
 
-fn run(config: Config, api_socket: Option<std::os::unix::net::UnixListener>) -> anyhow::Result<()> {
-    init_logging(&config.log)?;
+/// Where the configuration came from, to read it again on SIGHUP.
+struct Source {
+    file: Option<PathBuf>,
+    overrides: Overrides,
+}
+
+impl Source {
+    fn load(&self) -> Result<Config, camcensus::config::ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Config::load(self.file.as_deref(), &env, &self.overrides)
+    }
+}
+
+fn run(
+    config: Config,
+    api_socket: Option<std::os::unix::net::UnixListener>,
+    source: Source,
+) -> anyhow::Result<()> {
+    let log_filter = init_logging(&config.log)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -139,10 +160,52 @@ fn run(config: Config, api_socket: Option<std::os::unix::net::UnixListener>) -> 
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(wait_for_signal(shutdown.clone()));
-        let result = camcensus::daemon::run(config, api_socket, shutdown).await;
+        let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(4);
+        let hangups = tokio::spawn(reload_on_sighup(source, reload_tx, log_filter));
+        let result = camcensus::daemon::run(config, api_socket, reload_rx, shutdown).await;
         signals.abort();
+        hangups.abort();
         result.map_err(anyhow::Error::from)
     })
+}
+
+type FilterHandle =
+    tracing_subscriber::reload::Handle<tracing_subscriber::EnvFilter, tracing_subscriber::Registry>;
+
+/// SIGHUP: read the configuration again; a bad one is logged and dropped (the running one
+/// stays), a good one sets the log level and goes to the daemon to apply.
+async fn reload_on_sighup(
+    source: Source,
+    daemon: tokio::sync::mpsc::Sender<Config>,
+    log_filter: FilterHandle,
+) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler: reload is unavailable");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        tracing::info!("SIGHUP received: reloading the configuration");
+        let config = match source.load() {
+            Ok(c) => c,
+            Err(e) => {
+                let problems = e.problems.join("; ");
+                tracing::error!(
+                    problems,
+                    "configuration reload refused: the running configuration stays"
+                );
+                continue;
+            }
+        };
+        if std::env::var_os("RUST_LOG").is_none() {
+            if let Ok(f) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
+                let _ = log_filter.reload(f);
+            }
+        }
+        if daemon.send(config).await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn wait_for_signal(shutdown: CancellationToken) {

@@ -83,7 +83,8 @@ impl LogBudget {
 
 pub struct Ingest {
     pub limits: Limits,
-    pub identifier: Identifier,
+    /// Swapped whole on reload (new rules); read once per datagram.
+    pub identifier: std::sync::RwLock<Arc<Identifier>>,
     pub shared: Arc<Mutex<Shared>>,
     pub flush_now: Arc<Notify>,
     /// Pending journal entries that trigger an early flush.
@@ -91,6 +92,17 @@ pub struct Ingest {
 }
 
 impl Ingest {
+    pub fn identifier(&self) -> Arc<Identifier> {
+        self.identifier
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_identifier(&self, identifier: Arc<Identifier>) {
+        *self.identifier.write().unwrap_or_else(|p| p.into_inner()) = identifier;
+    }
+
     pub fn handle(
         &self,
         bytes: &[u8],
@@ -120,7 +132,7 @@ impl Ingest {
                 return;
             }
         };
-        let identities = self.identifier.identify_all(&message);
+        let identities = self.identifier().identify_all(&message);
         let obs = Observation {
             source,
             interface: interface.to_string(),

@@ -51,6 +51,11 @@ impl Listener {
         }
     }
 
+    /// A new configuration (on reload); the next `reconcile` applies it.
+    pub fn set_config(&mut self, cfg: ListenConfig) {
+        self.cfg = cfg;
+    }
+
     pub fn joined(&self) -> usize {
         self.joined.len()
     }

@@ -10,6 +10,7 @@ mod listener;
 mod queue;
 mod rate;
 mod receiver;
+mod reload;
 mod stats;
 mod tasks;
 
@@ -69,7 +70,7 @@ pub fn now_ms() -> Millis {
         .unwrap_or(0)
 }
 
-fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
+pub(crate) fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
     let Some(path) = &config.identify.rules_file else {
         return Ok(Identifier::builtin()?);
     };
@@ -88,6 +89,7 @@ fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
 pub async fn run(
     config: Config,
     api_socket: Option<std::os::unix::net::UnixListener>,
+    reloads: tokio::sync::mpsc::Receiver<Config>,
     shutdown: CancellationToken,
 ) -> Result<(), DaemonError> {
     let started = std::time::Instant::now();
@@ -111,7 +113,7 @@ pub async fn run(
     let flush_now = Arc::new(Notify::new());
     let ingest = Arc::new(Ingest {
         limits: config.parse.clone(),
-        identifier,
+        identifier: std::sync::RwLock::new(Arc::new(identifier)),
         shared: shared.clone(),
         flush_now: flush_now.clone(),
         flush_threshold: FLUSH_THRESHOLD,
@@ -162,7 +164,9 @@ pub async fn run(
         config.store.event_retention,
         flush_now,
     ));
-    tracker.spawn(tasks::tick_loop(ctx.clone(), config.listen.silent_after));
+    let (current, current_rx) = tokio::sync::watch::channel(Arc::new(config.clone()));
+    tracker.spawn(reload::reload_loop(ctx.clone(), reloads, current));
+    tracker.spawn(tasks::tick_loop(ctx.clone(), current_rx.clone()));
     let api = Arc::new(api::Api::new(
         config.api.clone(),
         shared.clone(),
@@ -171,11 +175,7 @@ pub async fn run(
     ));
     let (stop, failed_api) = (shutdown.clone(), failed.clone());
     tracker.spawn_blocking(move || api::run_thread(api, api_listener, stop, failed_api));
-    tracker.spawn(tasks::rescan_loop(
-        ctx.clone(),
-        listener,
-        config.listen.rescan_interval,
-    ));
+    tracker.spawn(tasks::rescan_loop(ctx.clone(), listener, current_rx));
     tracker.spawn(tasks::watchdog_loop(ctx.clone()));
     tasks::notify_ready(ingest::lock(&shared).store.len());
 

@@ -22,6 +22,13 @@ impl RateLimiter {
         }
     }
 
+    /// New rates and bound (on reload); buckets in flight keep their tokens.
+    pub fn reconfigure(&mut self, per_second: u32, burst: u32, max_sources: usize) {
+        self.per_second = f64::from(per_second);
+        self.burst = f64::from(burst.max(1));
+        self.max_sources = max_sources.max(1);
+    }
+
     /// Take one token for `source`; false when its bucket is empty.
     pub fn allow(&mut self, source: IpAddr, now: Millis) -> bool {
         if !self.buckets.contains_key(&source) && self.buckets.len() >= self.max_sources {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socket2::Socket;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
@@ -15,6 +15,7 @@ use super::listener::Listener;
 use super::now_ms;
 use super::queue::DatagramQueue;
 use super::receiver;
+use crate::config::Config;
 use crate::persist::{Batch, Db};
 
 #[derive(Clone)]
@@ -170,8 +171,7 @@ async fn flush_chunk(ctx: &Ctx, db: &Arc<Mutex<Db>>) -> bool {
 /// Ticks between two counter summaries in the log (one tick a minute).
 const STATS_EVERY_TICKS: u64 = 15;
 
-pub async fn tick_loop(ctx: Ctx, silent_after: Duration) {
-    let silent_after = u64::try_from(silent_after.as_millis()).unwrap_or(u64::MAX);
+pub async fn tick_loop(ctx: Ctx, config: watch::Receiver<Arc<Config>>) {
     let mut ticks = 0u64;
     loop {
         tokio::select! {
@@ -179,6 +179,8 @@ pub async fn tick_loop(ctx: Ctx, silent_after: Duration) {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }
         ticks += 1;
+        let silent_after = config.borrow().listen.silent_after.as_millis();
+        let silent_after = u64::try_from(silent_after).unwrap_or(u64::MAX);
         let now = now_ms();
         let mut guard = lock(&ctx.shared);
         let s = &mut *guard;
@@ -238,11 +240,24 @@ fn log_stats(s: &Shared) {
     );
 }
 
-pub async fn rescan_loop(ctx: Ctx, mut listener: Listener, every: Duration) {
+/// Rescan interfaces every `listen.rescan_interval`, and at once when a reload changed the
+/// configuration (interfaces, exclusions).
+pub async fn rescan_loop(
+    ctx: Ctx,
+    mut listener: Listener,
+    mut config: watch::Receiver<Arc<Config>>,
+) {
     loop {
+        let every = config.borrow().listen.rescan_interval;
         tokio::select! {
             _ = ctx.shutdown.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
+            changed = config.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                listener.set_config(config.borrow_and_update().listen.clone());
+            }
         }
         let scanned = match crate::net::interfaces::scan() {
             Ok(s) => s,

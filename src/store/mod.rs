@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::identify::Identity;
-use crate::wsd::Message;
+use crate::wsd::{Endpoint, Message};
 use dedup::DedupWindow;
 
 /// Bounds and timings of the store. All configurable.
@@ -227,6 +227,37 @@ impl Store {
             }
         }
         self.apply_message(obs, now, &mut out);
+        out
+    }
+
+    /// New bounds and timings (on reload). The duplicate window starts afresh when its
+    /// size or span changed; a higher device cap re-arms the cap alarm.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        if limits.dedup_window != self.limits.dedup_window
+            || limits.max_dedup_entries != self.limits.max_dedup_entries
+        {
+            self.dedup = DedupWindow::new(limits.dedup_window, limits.max_dedup_entries);
+        }
+        if self.devices.len() < limits.max_devices {
+            self.cap_alarm = false;
+        }
+        self.limits = limits;
+    }
+
+    /// Recompute every device's verdict with `verdict_of` (new identification rules);
+    /// returns a `Changed` for each device whose verdict changed.
+    pub fn reidentify(&mut self, verdict_of: impl Fn(&Endpoint) -> Verdict) -> Vec<Change> {
+        let mut out = Vec::new();
+        for d in self.devices.values_mut() {
+            let v = verdict_of(&d.endpoint());
+            if v != d.verdict {
+                Arc::make_mut(d).verdict = v;
+                out.push(Change::Changed {
+                    id: d.id,
+                    fields: vec!["verdict"],
+                });
+            }
+        }
         out
     }
 

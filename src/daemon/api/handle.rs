@@ -176,7 +176,9 @@ pub fn version() -> VersionOut {
 
 async fn device(api: &Api, q: &str, events: usize) -> Outcome {
     let found = api
-        .with_store(|s| query::find(&s.store, q).map(|d| query::detail(d, &api.ingest.identifier)))
+        .with_store(|s| {
+            query::find(&s.store, q).map(|d| query::detail(d, &api.ingest.identifier()))
+        })
         .await;
     let Some(mut detail) = found else {
         return Outcome::Error(

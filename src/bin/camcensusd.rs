@@ -155,6 +155,7 @@ fn run(
     let log_filter = init_logging(&config.log)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(camcensus::daemon::MAX_BLOCKING_THREADS)
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {

@@ -41,6 +41,10 @@ pub const MAX_PENDING_EVENTS: usize = 100_000;
 pub const FLUSH_THRESHOLD: usize = 20_000;
 /// Devices written per transaction (bounds the memory of a flush after a burst).
 pub const FLUSH_CHUNK: usize = 2_000;
+/// Threads each runtime may start for blocking work (SQLite writes, event-log reads); with
+/// the runtimes, drain threads and the API thread the daemon stays far below the service's
+/// `TasksMax=64`.
+pub const MAX_BLOCKING_THREADS: usize = 8;
 /// Time allowed for tasks to stop after cancellation.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 

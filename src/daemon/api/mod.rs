@@ -112,6 +112,7 @@ pub fn run_thread(
 ) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(super::MAX_BLOCKING_THREADS)
         .build()
     {
         Ok(rt) => rt,

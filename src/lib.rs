@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "daemon")]
 pub mod daemon;
+pub mod glob;
 pub mod identify;
 #[cfg(feature = "daemon")]
 pub mod net;

@@ -124,3 +124,33 @@ fn a_missing_file_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn sites_are_read_in_order_and_checked() {
+    let p = write_tmp(
+        "sites.toml",
+        "[[sites]]\nname = \"town-hall\"\ninterfaces = [\"vlan10\"]\nsubnets = [\"10.10.0.0/16\"]\n\
+         [[sites]]\nname = \"depot\"\ninterfaces = [\"vlan2*\"]\n",
+    );
+    let c = Config::load(Some(&p), &env(&[]), &Overrides::default()).expect("valid sites");
+    let names: Vec<&str> = c.sites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["town-hall", "depot"]);
+    let placed = c.sites().place("10.10.4.4".parse().expect("ip"), "vlan20");
+    assert_eq!(placed.site.as_deref(), Some("town-hall"), "subnet first");
+
+    let bad = write_tmp(
+        "bad-sites.toml",
+        "[[sites]]\nname = \"a\"\nsubnets = [\"10.0.0.0/40\"]\n[[sites]]\nname = \"a\"\n\
+         interfaces = [\"x\"]\n[[sites]]\nname = \"b\"\n[[sites]]\nname = \"c\"\nvlans = [1]\n",
+    );
+    let err = Config::load(Some(&bad), &env(&[]), &Overrides::default()).expect_err("invalid");
+    let text = err.to_string();
+    for needle in [
+        "prefix length",
+        "defined twice",
+        "give interfaces, subnets or both",
+        "vlans",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+}

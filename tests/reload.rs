@@ -17,8 +17,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::json;
 
-fn config(dir: &Path, interfaces: &str, rules: bool) -> String {
-    let rules = if rules {
+fn config(dir: &Path, interfaces: &str, second: bool) -> String {
+    let rules = if second {
         format!(
             "\n[identify]\nrules_file = \"{}\"\n",
             dir.join("rules.tsv").display()
@@ -26,9 +26,15 @@ fn config(dir: &Path, interfaces: &str, rules: bool) -> String {
     } else {
         String::new()
     };
+    let sites = if second {
+        "\n[[sites]]\nname = \"annex\"\ninterfaces = [\"vrx1\"]\n\n\
+         [[sites]]\nname = \"hall\"\ninterfaces = [\"vrx\"]\nsubnets = [\"10.77.0.0/24\"]\n"
+    } else {
+        ""
+    };
     format!(
         "[listen]\ninterfaces = [{interfaces}]\nrate_per_source = 1000000\nrate_burst = 1000000\n\
-         rescan_interval = \"1h\"\n{rules}"
+         rescan_interval = \"1h\"\n{rules}{sites}"
     )
 }
 
@@ -111,6 +117,16 @@ fn sighup_applies_a_new_configuration_and_refuses_a_broken_one() {
     wait_for("devices heard on the new interface", || {
         count(&d, json!({"interface": "vrx1"})) == 10
     });
+    assert_eq!(
+        count(&d, json!({"site": "annex"})),
+        10,
+        "a site from the new configuration"
+    );
+    assert_eq!(
+        count(&d, json!({"site": "hall"})),
+        2_050,
+        "known devices placed by the new sites"
+    );
 
     // A broken configuration is refused; the running one stays.
     std::fs::write(&file, "[listen]\ninterfaces = [\"vrx\"]\nno_such_key = 1\n").expect("config");

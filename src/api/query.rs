@@ -85,7 +85,7 @@ impl Compiled {
             && any_of(&self.model, v.model.as_deref())
             && any_of(&self.class, Some(v.class.as_str()))
             && any_of(&self.status, Some(d.status.as_str()))
-            && any_of(&self.site, site_of(d).as_deref())
+            && any_of(&self.site, d.site.as_deref())
             && (self.interface.is_empty()
                 || d.interfaces.keys().any(|i| self.interface.contains(i)))
             && self.watchlist.is_none_or(|w| w == v.watchlist)
@@ -131,9 +131,9 @@ fn text_matches(d: &Device, t: &str) -> bool {
         || crate::store::words(&d.xaddrs).any(has)
 }
 
-/// The site of a device. Sites are not configured yet, so this is always `None`.
-pub fn site_of(_d: &Device) -> Option<String> {
-    None
+/// The site of a device (from the configured sites and where it was last heard).
+pub fn site_of(d: &Device) -> Option<String> {
+    d.site.as_deref().map(str::to_string)
 }
 
 /// A device with what it announced.
@@ -162,6 +162,7 @@ pub fn device_with(d: &Device, full: bool) -> DeviceOut {
         addresses: addresses(d),
         interfaces: d.interfaces.keys().cloned().collect(),
         site: site_of(d),
+        off_subnet: d.off_subnet,
         status: d.status.as_str().to_string(),
         first_seen: Time(d.seen.first),
         last_seen: Time(d.seen.last),
@@ -372,7 +373,7 @@ fn group_value(d: &Device, key: GroupKey) -> Option<&str> {
         GroupKey::Model => v.model.as_deref(),
         GroupKey::Class => Some(v.class.as_str()),
         GroupKey::Status => Some(d.status.as_str()),
-        GroupKey::Site => None,
+        GroupKey::Site => d.site.as_deref(),
         GroupKey::Watchlist => Some(if v.watchlist { "true" } else { "false" }),
         // Multi-valued: handled by `visit_groups`.
         GroupKey::Interface => None,

@@ -296,8 +296,13 @@ pub struct DeviceOut {
     /// Source addresses of its datagrams, most recently heard first.
     pub addresses: Vec<String>,
     pub interfaces: Vec<String>,
-    /// Site label (assigned from configuration; null when no site is configured).
+    /// Site of where it was last heard (`[[sites]]` in the configuration); null when no
+    /// site matches.
     pub site: Option<String>,
+    /// Last heard from a source outside every subnet configured for its interface
+    /// (misconfigured or spoofed).
+    #[serde(default)]
+    pub off_subnet: bool,
     /// `active`, `stale` or `departed`.
     pub status: String,
     pub first_seen: Time,

@@ -107,7 +107,12 @@ pub fn device_detail(x: &DeviceDetail, now: Time) -> String {
     };
     field("confidence", format!("{}{conflict}", d.confidence));
     field("watchlist", if d.watchlist { "yes" } else { "no" }.into());
-    field("site", opt(&d.site));
+    let off = if d.off_subnet {
+        " (off subnet: heard from outside the subnets configured for its interface)"
+    } else {
+        ""
+    };
+    field("site", format!("{}{off}", opt(&d.site)));
     field("macs", list(&d.macs));
     field("addresses", list(&d.addresses));
     field("interfaces", list(&d.interfaces));

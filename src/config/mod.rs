@@ -31,6 +31,16 @@ pub struct Config {
     pub parse: Limits,
     pub identify: IdentifyConfig,
     pub log: LogConfig,
+    /// `[[sites]]`, in file order (order decides ties: see `store::sites`).
+    pub sites: Vec<SiteConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    pub name: String,
+    /// Interface names or globs.
+    pub interfaces: Vec<String>,
+    pub subnets: Vec<crate::store::sites::Cidr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +161,19 @@ impl Config {
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
         read::load(file, env, overrides)
+    }
+
+    pub fn sites(&self) -> crate::store::sites::Sites {
+        crate::store::sites::Sites::new(
+            self.sites
+                .iter()
+                .map(|s| crate::store::sites::Site {
+                    name: s.name.as_str().into(),
+                    interfaces: s.interfaces.clone(),
+                    subnets: s.subnets.clone(),
+                })
+                .collect(),
+        )
     }
 
     pub fn store_limits(&self) -> StoreLimits {

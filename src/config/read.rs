@@ -134,6 +134,9 @@ impl Reader {
         let mut sections: Vec<_> = root.into_iter().collect();
         sections.sort_by(|a, b| a.0.cmp(&b.0));
         for (section, value) in sections {
+            if section == "sites" {
+                continue; // an array of tables, checked by `sites()`
+            }
             let Some((_, keys)) = KEYS.iter().find(|(s, _)| *s == section) else {
                 self.problems.push(format!("unknown section [{section}]"));
                 continue;
@@ -254,6 +257,7 @@ impl Reader {
             self.problems
                 .push(format!("log.level: {level:?} is not a log filter ({e})"));
         }
+        let sites = self.sites();
         let format = self.get("log.format", "text".to_string());
         if !matches!(format.as_str(), "text" | "json") {
             self.problems.push(format!(
@@ -267,6 +271,7 @@ impl Reader {
             parse,
             identify,
             log: LogConfig { level, format },
+            sites,
         }
     }
 
@@ -336,6 +341,54 @@ impl Reader {
             subscriber_queue: self.number("api.subscriber_queue", 4_096, 1, 1_000_000),
             max_lock_share: self.share("api.max_lock_share", 0.5),
         }
+    }
+
+    /// `[[sites]]`: name, interfaces (names or globs), subnets (CIDR); names unique.
+    fn sites(&mut self) -> Vec<SiteConfig> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            name: String,
+            #[serde(default)]
+            interfaces: Vec<String>,
+            #[serde(default)]
+            subnets: Vec<String>,
+        }
+        let entries: Vec<Value> = self.get("sites", Vec::new());
+        let mut out: Vec<SiteConfig> = Vec::new();
+        for (i, v) in entries.into_iter().enumerate() {
+            let r = match v.try_deserialize::<Raw>() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.problems.push(format!("sites[{i}]: {e}"));
+                    continue;
+                }
+            };
+            let at = format!("sites[{i}] ({:?})", r.name);
+            if r.name.trim().is_empty() {
+                self.problems.push(format!("sites[{i}]: name is empty"));
+            } else if out.iter().any(|s| s.name == r.name) {
+                self.problems
+                    .push(format!("{at}: a site of that name is defined twice"));
+            }
+            if r.interfaces.is_empty() && r.subnets.is_empty() {
+                self.problems
+                    .push(format!("{at}: give interfaces, subnets or both"));
+            }
+            let mut subnets = Vec::new();
+            for c in &r.subnets {
+                match crate::store::sites::Cidr::parse(c) {
+                    Ok(c) => subnets.push(c),
+                    Err(e) => self.problems.push(format!("{at}: subnets: {e}")),
+                }
+            }
+            out.push(SiteConfig {
+                name: r.name,
+                interfaces: r.interfaces,
+                subnets,
+            });
+        }
+        out
     }
 
     /// A fraction between 0.05 and 1.

@@ -101,6 +101,7 @@ pub async fn run(
     let db = Db::open(&config.store.state_dir)?;
     let (devices, probers) = db.load(&identifier)?;
     let mut store = Store::new(config.store_limits());
+    store.set_sites(config.sites());
     store.load(devices, probers);
     info!(devices = store.len(), db = %db.path().display(), ms = started.elapsed().as_millis() as u64, "inventory loaded");
     let listen = &config.listen;

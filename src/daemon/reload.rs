@@ -80,7 +80,7 @@ pub async fn reload_loop(
     }
 }
 
-/// Swap in the new rules, limits and rates. Returns how many verdicts changed.
+/// Swap in the new rules, sites, limits and rates. Returns how many devices changed.
 fn apply(ctx: &Ctx, new: &Config) -> Result<usize, String> {
     let identifier = Arc::new(super::identifier(new).map_err(|e| e.to_string())?);
     ctx.ingest.set_identifier(identifier.clone());
@@ -91,7 +91,8 @@ fn apply(ctx: &Ctx, new: &Config) -> Result<usize, String> {
     let l = &new.listen;
     s.rate
         .reconfigure(l.rate_per_source, l.rate_burst, l.max_sources);
-    let changes = s.store.reidentify(|e| identifier.identify(e).verdict);
+    let mut changes = s.store.reidentify(|e| identifier.identify(e).verdict);
+    changes.extend(s.store.set_sites(new.sites()));
     s.record(&changes, now);
     Ok(changes.len())
 }

@@ -99,6 +99,8 @@ fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
         restarts: u(r.get("restarts")?),
         status: Status::parse(&r.get::<_, String>("status")?).unwrap_or(Status::Active),
         conflicts: conflicts(&r.get::<_, String>("conflicts")?),
+        site: None,
+        off_subnet: false,
     })
 }
 

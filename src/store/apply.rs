@@ -77,6 +77,9 @@ impl Store {
         if place_changed {
             fields.push("addresses");
         }
+        if set_placement(dev, self.sites.place(obs.source, &obs.interface)) {
+            fields.push("site");
+        }
         dev.seen.touch(now);
         let id = dev.id;
         out.push(if fields.is_empty() {
@@ -104,6 +107,7 @@ impl Store {
         dev.app_sequence = a.seq.map(|s| (s.instance_id, s.message_number));
         count(&mut dev.counts, a.how);
         touch_place(&mut dev, a.obs, a.now, &self.limits);
+        set_placement(&mut dev, self.sites.place(a.obs.source, &a.obs.interface));
         out.push(Change::Added { id });
         if shared {
             let detail = shared_source_detail(a.obs.source);
@@ -363,6 +367,14 @@ fn touch_bounded<K: Ord + Clone>(
     true
 }
 
+/// Set the device's site and off-subnet flag; true if either changed.
+pub(super) fn set_placement(dev: &mut Device, p: super::sites::Placement) -> bool {
+    let changed = dev.site != p.site || dev.off_subnet != p.off_subnet;
+    dev.site = p.site;
+    dev.off_subnet = p.off_subnet;
+    changed
+}
+
 fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Device {
     let mut dev = Device {
         id,
@@ -382,6 +394,8 @@ fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Devic
         restarts: 0,
         status: Status::Active,
         conflicts: SmallMap::new(),
+        site: None,
+        off_subnet: false,
     };
     refresh(&mut dev, ep, identity);
     dev

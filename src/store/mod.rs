@@ -8,6 +8,7 @@
 mod apply;
 mod dedup;
 mod model;
+pub mod sites;
 mod small_map;
 
 pub use model::*;
@@ -144,6 +145,7 @@ pub struct Store {
     /// Devices per status, kept in step with every status change (so counting by status
     /// needs no scan).
     by_status: StatusCounts,
+    sites: sites::Sites,
 }
 
 /// Devices per [`Status`].
@@ -195,7 +197,26 @@ impl Store {
             cap_alarm: false,
             stats: StoreStats::default(),
             by_status: StatusCounts::default(),
+            sites: sites::Sites::default(),
         }
+    }
+
+    /// New site definitions: every device is placed again from where it was last heard.
+    /// Returns a `Changed` (`site`) for each device whose site or off-subnet flag moved.
+    pub fn set_sites(&mut self, sites: sites::Sites) -> Vec<Change> {
+        self.sites = sites;
+        let mut out = Vec::new();
+        for d in self.devices.values_mut() {
+            let p = place_last_heard(&self.sites, d);
+            if p.site != d.site || p.off_subnet != d.off_subnet {
+                apply::set_placement(Arc::make_mut(d), p);
+                out.push(Change::Changed {
+                    id: d.id,
+                    fields: vec!["site"],
+                });
+            }
+        }
+        out
     }
 
     /// Devices per status (maintained, not counted).
@@ -210,6 +231,9 @@ impl Store {
             self.next_id = self.next_id.max(d.id + 1);
             self.keys.insert(d.key.clone(), d.id);
             self.by_status.add(d.status);
+            let mut d = d;
+            let p = place_last_heard(&self.sites, &d);
+            apply::set_placement(&mut d, p);
             self.devices.insert(d.id, Arc::new(d));
         }
         for p in probers {
@@ -323,6 +347,24 @@ impl Store {
 
     pub fn limits(&self) -> &StoreLimits {
         &self.limits
+    }
+}
+
+/// Where a device is, from its most recently heard address and interface.
+fn place_last_heard(sites: &sites::Sites, d: &Device) -> sites::Placement {
+    let address = d
+        .addresses
+        .iter()
+        .max_by_key(|(_, s)| s.last)
+        .map(|(a, _)| *a);
+    let interface = d
+        .interfaces
+        .iter()
+        .max_by_key(|(_, s)| s.last)
+        .map(|(i, _)| i);
+    match (address, interface) {
+        (Some(a), Some(i)) => sites.place(a, i),
+        _ => sites::Placement::default(),
     }
 }
 

@@ -139,6 +139,11 @@ pub struct Device {
     pub restarts: u64,
     pub status: Status,
     pub conflicts: SmallMap<ConflictKind, String>,
+    /// The site of where it was last heard (derived from the configured sites, never
+    /// stored in the database, re-derived when the sites change).
+    pub site: Option<std::sync::Arc<str>>,
+    /// Last heard from a source outside every subnet configured for its interface.
+    pub off_subnet: bool,
 }
 
 /// A client that probes or resolves on the camera VLANs: a security signal.

@@ -429,3 +429,43 @@ fn status_counts_follow_every_transition() {
     loaded.load(s.devices().cloned().collect(), Vec::new());
     assert_eq!(loaded.status_counts(), s.status_counts());
 }
+
+#[test]
+fn sites_come_from_where_a_device_was_heard_and_follow_new_definitions() {
+    use super::sites::{Cidr, Site, Sites};
+    let site = |name: &str, interfaces: &[&str], subnets: &[&str]| Site {
+        name: name.into(),
+        interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
+        subnets: subnets
+            .iter()
+            .map(|c| Cidr::parse(c).expect("cidr"))
+            .collect(),
+    };
+    let mut s = Store::new(StoreLimits::default());
+    s.set_sites(Sites::new(vec![site(
+        "hall",
+        &["vlan10"],
+        &["10.1.0.0/16"],
+    )]));
+    // hello() announces on vlan10.
+    s.apply(&hello("urn:uuid:m1", HIK_EPR, None, V4A), 0);
+    let d = s.device_by_key(HIK_EPR).expect("stored");
+    assert_eq!((d.site.as_deref(), d.off_subnet), (Some("hall"), false));
+    // Heard from outside the subnets of vlan10: still the hall (its interface), flagged.
+    let c = s.apply(&hello("urn:uuid:m2", HIK_EPR, None, "192.0.2.9"), 10);
+    let d = s.device_by_key(HIK_EPR).expect("stored");
+    assert_eq!((d.site.as_deref(), d.off_subnet), (Some("hall"), true));
+    assert!(
+        c.iter()
+            .any(|c| matches!(c, Change::Changed { fields, .. } if fields.contains(&"site"))),
+        "{c:?}"
+    );
+    // New definitions re-place known devices.
+    let c = s.set_sites(Sites::new(vec![site("annex", &["vlan*"], &[])]));
+    assert_eq!(c.len(), 1);
+    let d = s.device_by_key(HIK_EPR).expect("stored");
+    assert_eq!((d.site.as_deref(), d.off_subnet), (Some("annex"), false));
+    assert!(s
+        .set_sites(Sites::new(vec![site("annex", &["vlan*"], &[])]))
+        .is_empty());
+}

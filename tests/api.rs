@@ -306,6 +306,17 @@ fn the_client_answers_people_and_scripts() {
     let out = text(&summary);
     assert!(out.starts_with("FAMILY"), "{out}");
     assert!(out.contains(&format!("total: {n} devices")), "{out}");
+    let census = text(&d.client(&["summary"]));
+    assert!(census.starts_with("Camera census at "), "{census}");
+    let cams = families
+        .iter()
+        .filter(|(f, _)| f.as_str() != "-")
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    assert!(
+        census.contains(&format!("Overall: {cams} cameras, 0 recorders")),
+        "{census}"
+    );
     let bad_by = d.client(&["summary", "--by", "colour"]);
     assert_eq!(bad_by.status.code(), Some(2));
 

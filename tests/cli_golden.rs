@@ -90,6 +90,18 @@ fn summary_and_detail() {
     let store = common::daemon::fixture_store(T0);
     let s = query::summary(&store, &all(), &[GroupKey::Family, GroupKey::Class]);
     check("summary.txt", &render::summary_table(&s));
+    let mut sited = common::daemon::fixture_store(T0);
+    let site = |name: &str, interface: &str| camcensus::store::sites::Site {
+        name: name.into(),
+        interfaces: vec![interface.to_string()],
+        subnets: Vec::new(),
+    };
+    sited.set_sites(camcensus::store::sites::Sites::new(vec![
+        site("town-hall", "vlan10"),
+        site("depot", "vlan20"),
+    ]));
+    let census = query::summary(&sited, &all(), &camcensus::cli::census::CENSUS_KEYS);
+    check("census.txt", &camcensus::cli::census::render(&census, NOW));
     let hik = store
         .devices()
         .filter(|d| d.verdict.family.as_deref() == Some("hikvision"))

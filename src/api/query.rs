@@ -375,6 +375,7 @@ fn group_value(d: &Device, key: GroupKey) -> Option<&str> {
         GroupKey::Status => Some(d.status.as_str()),
         GroupKey::Site => d.site.as_deref(),
         GroupKey::Watchlist => Some(if v.watchlist { "true" } else { "false" }),
+        GroupKey::Confidence => Some(v.confidence.as_str()),
         // Multi-valued: handled by `visit_groups`.
         GroupKey::Interface => None,
     }
@@ -432,8 +433,8 @@ impl std::hash::Hasher for Fnv {
 
 type IdMap<V> = HashMap<[u32; MAX_GROUP_KEYS], V, std::hash::BuildHasherDefault<Fnv>>;
 
-/// Group keys a summary accepts at once (there are nine distinct keys).
-pub const MAX_GROUP_KEYS: usize = 9;
+/// Group keys a summary accepts at once (there are ten distinct keys).
+pub const MAX_GROUP_KEYS: usize = 10;
 
 /// Interned value id meaning "no value".
 const NONE: u32 = u32::MAX;

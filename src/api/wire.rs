@@ -225,6 +225,7 @@ pub enum GroupKey {
     Interface,
     Site,
     Watchlist,
+    Confidence,
 }
 
 impl GroupKey {
@@ -239,6 +240,7 @@ impl GroupKey {
             GroupKey::Interface => "interface",
             GroupKey::Site => "site",
             GroupKey::Watchlist => "watchlist",
+            GroupKey::Confidence => "confidence",
         }
     }
 }

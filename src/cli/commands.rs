@@ -157,15 +157,24 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             print(&render::device_detail(&out, now))
         }
         Command::Summary { by, filter, json } => {
+            let census = by.is_empty();
             let req = Request::Summary {
-                by: group_keys(&by)?,
+                by: if census {
+                    super::census::CENSUS_KEYS.to_vec()
+                } else {
+                    group_keys(&by)?
+                },
                 filter: filter.to_filter(),
             };
             if json.json {
                 return print_json(&c.call(&req)?);
             }
             let out: SummaryOut = c.get(&req)?;
-            print(&render::summary_table(&out))
+            if census {
+                print(&super::census::render(&out, now))
+            } else {
+                print(&render::summary_table(&out))
+            }
         }
         Command::Probers { limit, json } => {
             let req = Request::Probers { limit };

@@ -2,6 +2,7 @@
 //! [`main`]. Exit codes: 0 ok, 1 a request or input failed, 2 usage error, 69 the daemon
 //! cannot be reached.
 
+pub mod census;
 pub mod client;
 mod commands;
 mod filter;
@@ -111,15 +112,12 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
-    /// Device counts grouped by keys (family, brand, manufacturer, model, class, status,
-    /// interface, site, watchlist).
+    /// The census on one screen: cameras and recorders per family and site, watchlisted
+    /// makers, active and stale, confidence. With --by: counts grouped by keys (family,
+    /// brand, manufacturer, model, class, status, interface, site, watchlist, confidence).
     Summary {
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "family",
-            value_name = "KEYS"
-        )]
+        /// Group by these keys instead of printing the census.
+        #[arg(long, value_delimiter = ',', value_name = "KEYS")]
         by: Vec<String>,
         #[command(flatten)]
         filter: FilterArgs,

@@ -102,7 +102,7 @@ pub fn render(summary: &SummaryOut, now: Time) -> String {
 
     out.push_str("\nBy maker family (cameras and recorders)\n");
     let mut rows: Vec<(&&str, &Tally)> = families.iter().collect();
-    rows.sort_by(|a, b| (b.1.cameras + b.1.recorders).cmp(&(a.1.cameras + a.1.recorders)));
+    rows.sort_by_key(|(_, x)| std::cmp::Reverse(x.cameras + x.recorders));
     let mut t = Table::new(&[
         "FAMILY",
         "CAMERAS",

@@ -154,3 +154,33 @@ fn sites_are_read_in_order_and_checked() {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
 }
+
+#[test]
+fn a_watchlist_in_the_file_replaces_the_default_and_is_checked() {
+    let defaults = Config::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+    assert_eq!(defaults.watchlist.len(), 5);
+    assert!(defaults
+        .watchlist()
+        .families
+        .contains(&"hikvision".to_string()));
+    let p = write_tmp(
+        "watch.toml",
+        "[[watchlist]]\nbrand = \"EZVIZ\"\nreason = \"consumer units banned on our premises\"\n",
+    );
+    let c = Config::load(Some(&p), &env(&[]), &Overrides::default()).expect("valid");
+    let w = c.watchlist();
+    assert_eq!(
+        (w.families.len(), w.brands.as_slice()),
+        (0, &["EZVIZ".to_string()][..])
+    );
+    let bad = write_tmp(
+        "bad-watch.toml",
+        "[[watchlist]]\nfamily = \"dahua\"\nbrand = \"Amcrest\"\nreason = \"x\"\n\
+         [[watchlist]]\nfamily = \"zte\"\nreason = \" \"\n[[watchlist]]\nfamily = \"x\"\n",
+    );
+    let err = Config::load(Some(&bad), &env(&[]), &Overrides::default()).expect_err("invalid");
+    let text = err.to_string();
+    for needle in ["one of them", "reason is empty", "watchlist[2]"] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+}

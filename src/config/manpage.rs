@@ -22,6 +22,8 @@ pub fn page(example: &str, version: &str) -> String {
     );
     let mut comment: Vec<String> = Vec::new();
     let mut in_header = true;
+    let mut seen: Vec<String> = Vec::new();
+    let mut skipping = false;
     for line in example.lines() {
         let trimmed = line.trim();
         if let Some(section) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
@@ -30,7 +32,15 @@ pub fn page(example: &str, version: &str) -> String {
                 in_header = false;
             }
             comment.clear();
-            out.push_str(&format!(".SH [{}]\n", roff(section)));
+            // An array of tables ([[sites]], [[watchlist]]) is described once.
+            skipping = seen.iter().any(|s| s == section);
+            if !skipping {
+                seen.push(section.to_string());
+                out.push_str(&format!(".SH [{}]\n", roff(section)));
+            }
+            continue;
+        }
+        if skipping {
             continue;
         }
         let text = trimmed.trim_start_matches('#').trim();
@@ -92,8 +102,10 @@ mod tests {
             .collect();
         assert!(keys.len() > 30, "{keys:?}");
         for k in keys {
-            assert!(p.contains(&format!("\\fB{}\\fR", roff(k))), "{k} missing");
+            let name = k.split(" = ").next().unwrap_or(k);
+            assert!(p.contains(&format!("\\fB{} = ", roff(name))), "{k} missing");
         }
+        assert_eq!(p.matches(".SH [[watchlist]]").count(), 1, "described once");
         assert!(p.contains(".SH [listen]") && p.contains(".SH [api]"));
     }
 }

@@ -33,6 +33,48 @@ pub struct Config {
     pub log: LogConfig,
     /// `[[sites]]`, in file order (order decides ties: see `store::sites`).
     pub sites: Vec<SiteConfig>,
+    /// `[[watchlist]]`: makers whose devices are flagged, each with why.
+    pub watchlist: Vec<WatchEntry>,
+}
+
+/// One watchlist entry: a maker family or a brand, with the reason and a reference that
+/// reports quote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchEntry {
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub brand: Option<String>,
+    pub reason: String,
+    #[serde(default)]
+    pub reference: String,
+}
+
+/// The default watchlist: the makers named by US NDAA FY2019 s.889 and the FCC Covered List.
+pub fn default_watchlist() -> Vec<WatchEntry> {
+    let reason = |what: &str| {
+        format!("Named in US NDAA FY2019 section 889 and on the FCC Covered List ({what})")
+    };
+    let reference = "Pub. L. 115-232 s.889; https://www.fcc.gov/supplychain/coveredlist";
+    [
+        ("hikvision", "video surveillance equipment"),
+        ("dahua", "video surveillance equipment"),
+        (
+            "hytera",
+            "video surveillance and telecommunications equipment",
+        ),
+        ("huawei", "telecommunications equipment"),
+        ("zte", "telecommunications equipment"),
+    ]
+    .into_iter()
+    .map(|(family, what)| WatchEntry {
+        family: Some(family.to_string()),
+        brand: None,
+        reason: reason(what),
+        reference: reference.to_string(),
+    })
+    .collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +203,22 @@ impl Config {
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
         read::load(file, env, overrides)
+    }
+
+    /// The watchlist as identification uses it.
+    pub fn watchlist(&self) -> crate::identify::Watchlist {
+        crate::identify::Watchlist {
+            families: self
+                .watchlist
+                .iter()
+                .filter_map(|w| w.family.clone())
+                .collect(),
+            brands: self
+                .watchlist
+                .iter()
+                .filter_map(|w| w.brand.clone())
+                .collect(),
+        }
     }
 
     pub fn sites(&self) -> crate::store::sites::Sites {

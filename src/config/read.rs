@@ -134,7 +134,7 @@ impl Reader {
         let mut sections: Vec<_> = root.into_iter().collect();
         sections.sort_by(|a, b| a.0.cmp(&b.0));
         for (section, value) in sections {
-            if section == "sites" {
+            if section == "sites" || section == "watchlist" {
                 continue; // an array of tables, checked by `sites()`
             }
             let Some((_, keys)) = KEYS.iter().find(|(s, _)| *s == section) else {
@@ -258,6 +258,7 @@ impl Reader {
                 .push(format!("log.level: {level:?} is not a log filter ({e})"));
         }
         let sites = self.sites();
+        let watchlist = self.watchlist();
         let format = self.get("log.format", "text".to_string());
         if !matches!(format.as_str(), "text" | "json") {
             self.problems.push(format!(
@@ -272,6 +273,7 @@ impl Reader {
             identify,
             log: LogConfig { level, format },
             sites,
+            watchlist,
         }
     }
 
@@ -387,6 +389,29 @@ impl Reader {
                 interfaces: r.interfaces,
                 subnets,
             });
+        }
+        out
+    }
+
+    /// `[[watchlist]]`: each entry names a family or a brand (not both) and a reason; when
+    /// the file has none, the default list applies.
+    fn watchlist(&mut self) -> Vec<WatchEntry> {
+        let entries: Option<Vec<Value>> = self.get("watchlist", None);
+        let Some(entries) = entries else {
+            return default_watchlist();
+        };
+        let mut out = Vec::new();
+        for (i, v) in entries.into_iter().enumerate() {
+            match v.try_deserialize::<WatchEntry>() {
+                Ok(w) if w.family.is_some() == w.brand.is_some() => self.problems.push(format!(
+                    "watchlist[{i}]: give a family or a brand (one of them)"
+                )),
+                Ok(w) if w.reason.trim().is_empty() => self.problems.push(format!(
+                    "watchlist[{i}]: the reason is empty (reports quote it)"
+                )),
+                Ok(w) => out.push(w),
+                Err(e) => self.problems.push(format!("watchlist[{i}]: {e}")),
+            }
         }
         out
     }

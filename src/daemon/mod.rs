@@ -75,17 +75,17 @@ pub fn now_ms() -> Millis {
 }
 
 pub(crate) fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
-    let Some(path) = &config.identify.rules_file else {
-        return Ok(Identifier::builtin()?);
+    let tables = match &config.identify.rules_file {
+        None => Identifier::builtin()?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| DaemonError::RulesFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Identifier::with_user_rules(&[(&path.display().to_string(), &text)])?
+        }
     };
-    let text = std::fs::read_to_string(path).map_err(|source| DaemonError::RulesFile {
-        path: path.display().to_string(),
-        source,
-    })?;
-    Ok(Identifier::with_user_rules(&[(
-        &path.display().to_string(),
-        &text,
-    )])?)
+    Ok(tables.with_watchlist(config.watchlist()))
 }
 
 /// Run the daemon until `shutdown` is cancelled. `api_socket` is a listening socket passed

@@ -68,24 +68,59 @@ pub struct Identity {
     pub macs: Vec<MacSighting>,
 }
 
+/// Which verdicts are watchlisted: by true maker family, or by the brand a unit is sold
+/// under (both compared case-insensitively).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Watchlist {
+    pub families: Vec<String>,
+    pub brands: Vec<String>,
+}
+
+impl Watchlist {
+    /// The default: [`DEFAULT_WATCHLIST`] families.
+    pub fn default_families() -> Watchlist {
+        Watchlist {
+            families: DEFAULT_WATCHLIST.iter().map(|s| s.to_string()).collect(),
+            brands: Vec::new(),
+        }
+    }
+
+    fn lower(self) -> Watchlist {
+        let low = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect();
+        Watchlist {
+            families: low(self.families),
+            brands: low(self.brands),
+        }
+    }
+
+    fn matches(&self, family: Option<&str>, brand: Option<&str>) -> bool {
+        family.is_some_and(|f| self.families.iter().any(|w| w == f))
+            || brand.is_some_and(|b| self.brands.iter().any(|w| w.eq_ignore_ascii_case(b)))
+    }
+}
+
 /// Rules + OUI table + watchlist, ready to identify endpoints.
 #[derive(Debug, Clone)]
 pub struct Identifier {
     rules: RuleSet,
     oui: OuiTable,
-    watchlist: Vec<String>,
+    watchlist: Watchlist,
 }
 
 impl Identifier {
-    pub fn new(rules: RuleSet, oui: OuiTable, watchlist: Vec<String>) -> Identifier {
-        let watchlist = watchlist
-            .into_iter()
-            .map(|f| f.to_ascii_lowercase())
-            .collect();
+    pub fn new(rules: RuleSet, oui: OuiTable, watchlist: Watchlist) -> Identifier {
         Identifier {
             rules,
             oui,
-            watchlist,
+            watchlist: watchlist.lower(),
+        }
+    }
+
+    /// The same tables with another watchlist.
+    pub fn with_watchlist(self, watchlist: Watchlist) -> Identifier {
+        Identifier {
+            watchlist: watchlist.lower(),
+            ..self
         }
     }
 
@@ -101,7 +136,7 @@ impl Identifier {
         Ok(Identifier::new(
             RuleSet::from_sources(&sources)?,
             OuiTable::builtin()?,
-            DEFAULT_WATCHLIST.iter().map(|s| s.to_string()).collect(),
+            Watchlist::default_families(),
         ))
     }
 
@@ -120,10 +155,9 @@ impl Identifier {
         let found = evidence::collect(&self.rules, &self.oui, endpoint, &labels, &macs);
         let class = class::classify(endpoint, &found.recorder);
         let v = verdict::decide(&found.items);
-        let watchlist = v
-            .family
-            .as_ref()
-            .is_some_and(|f| self.watchlist.contains(f));
+        let watchlist = self
+            .watchlist
+            .matches(v.family.as_deref(), v.brand.as_deref());
         Identity {
             verdict: Verdict {
                 class,

@@ -357,3 +357,37 @@ fn builtin_rules_all_compile_and_every_family_is_lower_case() {
         }
     }
 }
+
+#[test]
+fn the_watchlist_matches_families_and_brands() {
+    let hik = crate::wsd::parse(
+        include_bytes!("../../tests/fixtures/wsd/hikvision_probematch_01.xml"),
+        &crate::wsd::Limits::default(),
+    )
+    .expect("fixture");
+    let amcrest = crate::wsd::parse(
+        include_bytes!("../../tests/fixtures/wsd/amcrest_probematch_01.xml"),
+        &crate::wsd::Limits::default(),
+    )
+    .expect("fixture");
+    let verdict = |id: &Identifier, m: &crate::wsd::Message| id.identify_all(m)[0].verdict.clone();
+    let brands_only = Identifier::builtin()
+        .expect("tables")
+        .with_watchlist(Watchlist {
+            families: Vec::new(),
+            brands: vec!["amcrest".into()],
+        });
+    assert!(
+        verdict(&brands_only, &amcrest).watchlist,
+        "brand, case-insensitive"
+    );
+    assert!(
+        !verdict(&brands_only, &hik).watchlist,
+        "hikvision not listed here"
+    );
+    let none = Identifier::builtin()
+        .expect("tables")
+        .with_watchlist(Watchlist::default());
+    assert!(!verdict(&none, &hik).watchlist);
+    assert!(verdict(&Identifier::builtin().expect("tables"), &hik).watchlist);
+}

@@ -184,3 +184,38 @@ fn a_watchlist_in_the_file_replaces_the_default_and_is_checked() {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
 }
+
+#[test]
+fn overrides_are_read_and_checked() {
+    let p = write_tmp(
+        "overrides.toml",
+        "[[overrides]]\nepr = \"UUID:ABC\"\nfamily = \"Axis\"\nsite = \"depot\"\nnote = \"seen on the label\"\n\
+         [[overrides]]\nmac = \"68:6d:bc:5c:b1:5d\"\nsite = \"hall\"\nnote = \"moved\"\n",
+    );
+    let c = Config::load(Some(&p), &env(&[]), &Overrides::default()).expect("valid");
+    let o = c.identity_overrides();
+    assert_eq!(o.len(), 1, "only the first sets a family or brand");
+    assert_eq!(o[0].epr.as_deref(), Some("urn:uuid:abc"), "normalised");
+    assert_eq!(o[0].family.as_deref(), Some("axis"));
+    let placed = c.sites().place_device(
+        "urn:uuid:abc",
+        &[],
+        "10.0.0.1".parse().expect("ip"),
+        "vlan10",
+    );
+    assert_eq!(placed.site.as_deref(), Some("depot"));
+    let bad = write_tmp(
+        "bad-overrides.toml",
+        "[[overrides]]\nfamily = \"x\"\nnote = \"n\"\n[[overrides]]\nmac = \"zz\"\nnote = \" \"\n",
+    );
+    let err = Config::load(Some(&bad), &env(&[]), &Overrides::default()).expect_err("invalid");
+    let text = err.to_string();
+    for needle in [
+        "an epr or a mac",
+        "not a MAC",
+        "set a family, a brand or a site",
+        "note is empty",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+}

@@ -35,6 +35,26 @@ pub struct Config {
     pub sites: Vec<SiteConfig>,
     /// `[[watchlist]]`: makers whose devices are flagged, each with why.
     pub watchlist: Vec<WatchEntry>,
+    /// `[[overrides]]`: devices an operator identified or placed by hand.
+    pub overrides: Vec<OverrideEntry>,
+}
+
+/// One operator override: a device (by EPR or MAC) pinned to a family, brand and/or site,
+/// with a note saying who verified what.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideEntry {
+    #[serde(default)]
+    pub epr: Option<String>,
+    #[serde(default)]
+    pub mac: Option<String>,
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub brand: Option<String>,
+    #[serde(default)]
+    pub site: Option<String>,
+    pub note: String,
 }
 
 /// One watchlist entry: a maker family or a brand, with the reason and a reference that
@@ -221,7 +241,37 @@ impl Config {
         }
     }
 
+    /// The overrides as identification uses them (those that set a family or a brand).
+    pub fn identity_overrides(&self) -> Vec<crate::identify::Override> {
+        self.overrides
+            .iter()
+            .filter(|o| o.family.is_some() || o.brand.is_some())
+            .map(|o| crate::identify::Override {
+                epr: o.epr.as_deref().map(crate::wsd::normalise_epr),
+                mac: o.mac.as_deref().and_then(crate::identify::Mac::parse),
+                family: o.family.as_ref().map(|f| f.to_lowercase()),
+                brand: o.brand.clone(),
+                note: o.note.clone(),
+            })
+            .collect()
+    }
+
     pub fn sites(&self) -> crate::store::sites::Sites {
+        let pins = self
+            .overrides
+            .iter()
+            .filter_map(|o| {
+                Some(crate::store::sites::SitePin {
+                    epr: o.epr.as_deref().map(crate::wsd::normalise_epr),
+                    mac: o.mac.as_deref().and_then(crate::identify::Mac::parse),
+                    site: o.site.as_deref()?.into(),
+                })
+            })
+            .collect();
+        self.site_table().with_pins(pins)
+    }
+
+    fn site_table(&self) -> crate::store::sites::Sites {
         crate::store::sites::Sites::new(
             self.sites
                 .iter()

@@ -134,7 +134,7 @@ impl Reader {
         let mut sections: Vec<_> = root.into_iter().collect();
         sections.sort_by(|a, b| a.0.cmp(&b.0));
         for (section, value) in sections {
-            if section == "sites" || section == "watchlist" {
+            if matches!(section.as_str(), "sites" | "watchlist" | "overrides") {
                 continue; // an array of tables, checked by `sites()`
             }
             let Some((_, keys)) = KEYS.iter().find(|(s, _)| *s == section) else {
@@ -259,6 +259,7 @@ impl Reader {
         }
         let sites = self.sites();
         let watchlist = self.watchlist();
+        let overrides = self.overrides();
         let format = self.get("log.format", "text".to_string());
         if !matches!(format.as_str(), "text" | "json") {
             self.problems.push(format!(
@@ -274,6 +275,7 @@ impl Reader {
             log: LogConfig { level, format },
             sites,
             watchlist,
+            overrides,
         }
     }
 
@@ -412,6 +414,47 @@ impl Reader {
                 Ok(w) => out.push(w),
                 Err(e) => self.problems.push(format!("watchlist[{i}]: {e}")),
             }
+        }
+        out
+    }
+
+    /// `[[overrides]]`: an `epr` or a `mac` (one of them), at least one of family, brand,
+    /// site, and a note.
+    fn overrides(&mut self) -> Vec<OverrideEntry> {
+        let entries: Vec<Value> = self.get("overrides", Vec::new());
+        let mut out = Vec::new();
+        for (i, v) in entries.into_iter().enumerate() {
+            let o = match v.try_deserialize::<OverrideEntry>() {
+                Ok(o) => o,
+                Err(e) => {
+                    self.problems.push(format!("overrides[{i}]: {e}"));
+                    continue;
+                }
+            };
+            let at = format!("overrides[{i}]");
+            if o.epr.is_some() == o.mac.is_some() {
+                self.problems
+                    .push(format!("{at}: give an epr or a mac (one of them)"));
+            }
+            if let Some(m) = o
+                .mac
+                .as_deref()
+                .filter(|m| crate::identify::Mac::parse(m).is_none())
+            {
+                self.problems.push(format!(
+                    "{at}: mac {m:?} is not a MAC address (aa:bb:cc:dd:ee:ff)"
+                ));
+            }
+            if o.family.is_none() && o.brand.is_none() && o.site.is_none() {
+                self.problems
+                    .push(format!("{at}: set a family, a brand or a site"));
+            }
+            if o.note.trim().is_empty() {
+                self.problems.push(format!(
+                    "{at}: the note is empty (say who verified what; it is shown as evidence)"
+                ));
+            }
+            out.push(o);
         }
         out
     }

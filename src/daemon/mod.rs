@@ -85,7 +85,9 @@ pub(crate) fn identifier(config: &Config) -> Result<Identifier, DaemonError> {
             Identifier::with_user_rules(&[(&path.display().to_string(), &text)])?
         }
     };
-    Ok(tables.with_watchlist(config.watchlist()))
+    Ok(tables
+        .with_watchlist(config.watchlist())
+        .with_overrides(config.identity_overrides()))
 }
 
 /// Run the daemon until `shutdown` is cancelled. `api_socket` is a listening socket passed

@@ -23,6 +23,8 @@ pub enum EvidenceKind {
     Oui,
     /// The model or name marks a recorder (class evidence only).
     Recorder,
+    /// An operator pinned the device to a maker in the configuration.
+    Override,
 }
 
 impl EvidenceKind {
@@ -34,6 +36,7 @@ impl EvidenceKind {
             EvidenceKind::Epr => "epr",
             EvidenceKind::Oui => "oui",
             EvidenceKind::Recorder => "recorder",
+            EvidenceKind::Override => "override",
         }
     }
 }

@@ -20,6 +20,8 @@ pub use mac::{Mac, MacSighting, MacSource};
 pub use oui::OuiTable;
 pub use rules::{RuleError, RuleSet};
 
+use std::sync::Arc;
+
 use crate::wsd::{Endpoint, Message};
 
 /// The families on the default watchlist: the makers named by US NDAA FY2019 s.889 and
@@ -99,12 +101,51 @@ impl Watchlist {
     }
 }
 
-/// Rules + OUI table + watchlist, ready to identify endpoints.
+/// An operator's verdict for one device (by EPR or MAC), verified by hand. It wins over
+/// the rules, is shown as `override` evidence with its note, and the other evidence stays
+/// visible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Normalised EPR (see `wsd::normalise_epr`).
+    pub epr: Option<String>,
+    pub mac: Option<Mac>,
+    pub family: Option<String>,
+    pub brand: Option<String>,
+    pub note: String,
+}
+
+impl Override {
+    fn matches(&self, endpoint: &Endpoint, macs: &[MacSighting]) -> bool {
+        self.epr.as_deref() == Some(endpoint.epr.key.as_str())
+            || self.mac.is_some_and(|m| macs.iter().any(|s| s.mac == m))
+    }
+
+    fn evidence(&self) -> Evidence {
+        let by = match (&self.epr, self.mac) {
+            (Some(e), _) => format!("EPR {e}"),
+            (None, Some(m)) => format!("MAC {m}"),
+            (None, None) => String::new(),
+        };
+        Evidence {
+            kind: EvidenceKind::Override,
+            source: format!("operator override for {by}"),
+            rule: Arc::from("[[overrides]]"),
+            origin: Arc::from("config"),
+            family: self.family.as_deref().map(Arc::from),
+            brand: self.brand.as_deref().map(Arc::from),
+            confidence: Confidence::High,
+            note: Arc::from(self.note.as_str()),
+        }
+    }
+}
+
+/// Rules + OUI table + watchlist + overrides, ready to identify endpoints.
 #[derive(Debug, Clone)]
 pub struct Identifier {
     rules: RuleSet,
     oui: OuiTable,
     watchlist: Watchlist,
+    overrides: Vec<Override>,
 }
 
 impl Identifier {
@@ -113,7 +154,13 @@ impl Identifier {
             rules,
             oui,
             watchlist: watchlist.lower(),
+            overrides: Vec::new(),
         }
+    }
+
+    /// The same tables with operator overrides.
+    pub fn with_overrides(self, overrides: Vec<Override>) -> Identifier {
+        Identifier { overrides, ..self }
     }
 
     /// The same tables with another watchlist.
@@ -154,7 +201,14 @@ impl Identifier {
         let macs = mac::macs(endpoint);
         let found = evidence::collect(&self.rules, &self.oui, endpoint, &labels, &macs);
         let class = class::classify(endpoint, &found.recorder);
-        let v = verdict::decide(&found.items);
+        let mut v = verdict::decide(&found.items);
+        let mut items = found.items;
+        if let Some(o) = self.overrides.iter().find(|o| o.matches(endpoint, &macs)) {
+            v.family = o.family.clone().or(v.family);
+            v.brand = o.brand.clone().or(v.brand);
+            v.confidence = Confidence::High;
+            items.insert(0, o.evidence());
+        }
         let watchlist = self
             .watchlist
             .matches(v.family.as_deref(), v.brand.as_deref());
@@ -169,7 +223,7 @@ impl Identifier {
                 conflict: v.conflict,
                 watchlist,
             },
-            evidence: found.items.into_iter().chain(found.recorder).collect(),
+            evidence: items.into_iter().chain(found.recorder).collect(),
             macs,
         }
     }

@@ -391,3 +391,53 @@ fn the_watchlist_matches_families_and_brands() {
     assert!(!verdict(&none, &hik).watchlist);
     assert!(verdict(&Identifier::builtin().expect("tables"), &hik).watchlist);
 }
+
+#[test]
+fn an_override_wins_shows_its_note_and_keeps_the_other_evidence() {
+    let hik = crate::wsd::parse(
+        include_bytes!("../../tests/fixtures/wsd/hikvision_probematch_01.xml"),
+        &crate::wsd::Limits::default(),
+    )
+    .expect("fixture");
+    let ep = &hik.endpoints()[0];
+    let plain = Identifier::builtin().expect("tables").identify(ep);
+    let pinned = Identifier::builtin()
+        .expect("tables")
+        .with_overrides(vec![Override {
+            epr: Some(ep.epr.key.clone()),
+            mac: None,
+            family: Some("axis".into()),
+            brand: Some("Axis".into()),
+            note: "checked on site by J. Smith, 2026-11-20".into(),
+        }])
+        .identify(ep);
+    assert_eq!(pinned.verdict.family.as_deref(), Some("axis"));
+    assert_eq!(pinned.verdict.brand.as_deref(), Some("Axis"));
+    assert!(
+        !pinned.verdict.watchlist,
+        "the watchlist follows the override"
+    );
+    assert_eq!(pinned.evidence[0].kind, EvidenceKind::Override);
+    assert!(pinned.evidence[0].note.contains("J. Smith"));
+    assert_eq!(
+        pinned.evidence.len(),
+        plain.evidence.len() + 1,
+        "nothing hidden"
+    );
+    let by_mac = Identifier::builtin()
+        .expect("tables")
+        .with_overrides(vec![Override {
+            epr: None,
+            mac: plain.macs.first().map(|m| m.mac),
+            family: None,
+            brand: Some("Town Hall Security".into()),
+            note: "relabelled unit".into(),
+        }])
+        .identify(ep);
+    assert_eq!(
+        by_mac.verdict.family.as_deref(),
+        Some("hikvision"),
+        "family kept"
+    );
+    assert_eq!(by_mac.verdict.brand.as_deref(), Some("Town Hall Security"));
+}

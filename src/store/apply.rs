@@ -77,7 +77,10 @@ impl Store {
         if place_changed {
             fields.push("addresses");
         }
-        if set_placement(dev, self.sites.place(obs.source, &obs.interface)) {
+        let placed = self
+            .sites
+            .place_device(&dev.key, &dev.macs, obs.source, &obs.interface);
+        if set_placement(dev, placed) {
             fields.push("site");
         }
         dev.seen.touch(now);
@@ -107,7 +110,10 @@ impl Store {
         dev.app_sequence = a.seq.map(|s| (s.instance_id, s.message_number));
         count(&mut dev.counts, a.how);
         touch_place(&mut dev, a.obs, a.now, &self.limits);
-        set_placement(&mut dev, self.sites.place(a.obs.source, &a.obs.interface));
+        let placed = self
+            .sites
+            .place_device(&dev.key, &dev.macs, a.obs.source, &a.obs.interface);
+        set_placement(&mut dev, placed);
         out.push(Change::Added { id });
         if shared {
             let detail = shared_source_detail(a.obs.source);

@@ -363,7 +363,7 @@ fn place_last_heard(sites: &sites::Sites, d: &Device) -> sites::Placement {
         .max_by_key(|(_, s)| s.last)
         .map(|(i, _)| i);
     match (address, interface) {
-        (Some(a), Some(i)) => sites.place(a, i),
+        (Some(a), Some(i)) => sites.place_device(&d.key, &d.macs, a, i),
         _ => sites::Placement::default(),
     }
 }

@@ -78,10 +78,19 @@ pub struct Site {
     pub subnets: Vec<Cidr>,
 }
 
-/// The configured sites, in configuration order.
+/// An operator's site for one device (by normalised EPR or MAC), winning over the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitePin {
+    pub epr: Option<String>,
+    pub mac: Option<crate::identify::Mac>,
+    pub site: Arc<str>,
+}
+
+/// The configured sites, in configuration order, and the pinned devices.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sites {
     sites: Vec<Site>,
+    pins: Vec<SitePin>,
 }
 
 /// Where a device is, by the rules above.
@@ -93,11 +102,35 @@ pub struct Placement {
 
 impl Sites {
     pub fn new(sites: Vec<Site>) -> Sites {
-        Sites { sites }
+        Sites {
+            sites,
+            pins: Vec::new(),
+        }
+    }
+
+    pub fn with_pins(self, pins: Vec<SitePin>) -> Sites {
+        Sites { pins, ..self }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sites.is_empty()
+        self.sites.is_empty() && self.pins.is_empty()
+    }
+
+    /// [`Sites::place`], then a pinned site for this device (by key or MAC) wins.
+    pub fn place_device(
+        &self,
+        key: &str,
+        macs: &[crate::identify::Mac],
+        source: IpAddr,
+        interface: &str,
+    ) -> Placement {
+        let mut p = self.place(source, interface);
+        if let Some(pin) = self.pins.iter().find(|pin| {
+            pin.epr.as_deref() == Some(key) || pin.mac.is_some_and(|m| macs.contains(&m))
+        }) {
+            p.site = Some(pin.site.clone());
+        }
+        p
     }
 
     pub fn place(&self, source: IpAddr, interface: &str) -> Placement {

@@ -94,6 +94,18 @@ fn subscribe_gives_the_snapshot_then_each_change_live() {
             .as_array()
             .is_some_and(|v| v.iter().filter(|e| e["kind"] == "appeared").count() == 5)
     });
+    let diff = d.client(&["diff", "--since", "1h"]);
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        text.ends_with("5 appeared, 0 departed, 0 changed\n"),
+        "{text}"
+    );
+    let rows: serde_json::Value =
+        serde_json::from_slice(&d.client(&["diff", "--since", "1h", "--json"]).stdout)
+            .expect("diff JSON");
+    assert!(rows
+        .as_array()
+        .is_some_and(|r| r.len() == 5 && r.iter().all(|r| r["device"]["family"] == "hikvision")));
     let shown = d.client(&["show", "urn:uuid:22222222-0000-4000-8000-000000000003"]);
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(

@@ -27,6 +27,9 @@ pub use super::time::Time;
 /// Bumped on any incompatible change of requests or replies.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Most events one `events` request returns.
+pub const MAX_EVENTS_PER_REQUEST: usize = 100_000;
+
 /// Stable error codes of failed replies.
 pub mod code {
     pub const BAD_JSON: &str = "bad_json";
@@ -554,4 +557,17 @@ pub struct HealthOut {
     pub last_datagram: Option<Time>,
     pub last_flush: Option<Time>,
     pub uptime_seconds: u64,
+}
+
+/// `camcensus diff`: one device's net change over a period (computed by the client from
+/// `events` and `devices`; printed with `--json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffRow {
+    /// `appeared`, `departed` or `changed`.
+    pub change: String,
+    pub id: u64,
+    pub at: Time,
+    /// For `changed`: which fields (union over the period).
+    pub fields: Vec<String>,
+    pub device: Option<DeviceOut>,
 }

@@ -208,6 +208,32 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             print(&text)
         }
         Command::Watch { snapshot, json } => watch(c, snapshot, json),
+        Command::Diff { since, json } => {
+            Time::parse(&since, now).map_err(|e| Failure::Usage(format!("--since: {e}")))?;
+            let limit = MAX_EVENTS_PER_REQUEST;
+            let events: EventsOut = c.get(&Request::Events {
+                since: Some(TimeArg(since)),
+                device: None,
+                limit: Some(limit),
+            })?;
+            if events.events.len() >= limit {
+                eprintln!("camcensus: more than {limit} events in the period; the oldest are left out (give a later --since)");
+            }
+            let all: DevicesOut = c.get(&Request::Devices {
+                filter: Filter::default(),
+                sort: SortKey::Id,
+                desc: false,
+                limit: None,
+                offset: 0,
+                full: false,
+            })?;
+            let rows = super::diff::diff(&events.events, &all.devices);
+            if json.json {
+                let v = serde_json::to_value(&rows).unwrap_or_default();
+                return print_json(&v);
+            }
+            print(&super::diff::table(&rows))
+        }
         Command::Stats { json } => {
             if json.json {
                 return print_json(&c.call(&Request::Stats)?);

@@ -5,6 +5,7 @@
 pub mod census;
 pub mod client;
 mod commands;
+pub mod diff;
 mod filter;
 pub mod generate;
 pub mod metrics;
@@ -141,6 +142,14 @@ pub enum Command {
         device: Option<u64>,
         #[arg(long)]
         limit: Option<usize>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Devices that appeared, departed or changed since a time (from the event log).
+    Diff {
+        /// RFC 3339 or an age (7d, 12h).
+        #[arg(long, default_value = "7d", value_name = "TIME")]
+        since: String,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -12,7 +12,7 @@ use crate::persist::{Db, StoredEvent};
 
 /// Events returned by one `events` request when it gives no limit, and at most.
 pub const DEFAULT_EVENTS: usize = 1_000;
-pub const MAX_EVENTS: usize = 100_000;
+pub const MAX_EVENTS: usize = MAX_EVENTS_PER_REQUEST;
 
 /// What a request line asks the connection to do.
 pub enum Outcome {

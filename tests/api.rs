@@ -159,6 +159,12 @@ fn every_request_type_answers_on_one_connection() {
         .sum();
     assert_eq!(cams, by_two["total"].as_u64().expect("total"));
 
+    let watch = c.result(json!({"type": "watchlist"}));
+    let entries = watch["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 5, "the default s.889 list");
+    assert!(entries
+        .iter()
+        .all(|e| e["reason"].as_str().is_some_and(|r| r.contains("889"))));
     let probers = c.result(json!({"type": "probers"}));
     assert!(
         probers["total"].as_u64().expect("total") >= 3,
@@ -306,6 +312,25 @@ fn the_client_answers_people_and_scripts() {
     let out = text(&summary);
     assert!(out.starts_with("FAMILY"), "{out}");
     assert!(out.contains(&format!("total: {n} devices")), "{out}");
+    let md = text(&d.client(&["report", "--format", "md", "--since", "7d"]));
+    assert!(md.starts_with("# Network camera census"), "{md}");
+    let watched = families["hikvision"] + families["dahua"];
+    assert!(
+        md.contains(&format!(
+            "**{watched} cameras and 0 recorders** are from watchlisted makers"
+        )),
+        "{md}"
+    );
+    assert_eq!(
+        md.matches("| camera | hikvision |").count(),
+        families["hikvision"]
+    );
+    let html_file = d.dir.join("census.html");
+    let html = d.client(&["report", "-o", html_file.to_str().expect("path")]);
+    assert!(html.status.success());
+    assert!(std::fs::read_to_string(&html_file)
+        .expect("report")
+        .starts_with("<!DOCTYPE html>"));
     let census = text(&d.client(&["summary"]));
     assert!(census.starts_with("Camera census at "), "{census}");
     let cams = families

@@ -98,6 +98,8 @@ pub enum Request {
     },
     Stats,
     Health,
+    /// The configured watchlist, with the reason and reference of each entry.
+    Watchlist,
     /// Turn the connection into an event stream.
     Subscribe {
         /// Send the current inventory first, as `present` events.
@@ -545,6 +547,20 @@ pub struct ClientsOut {
     pub idle_timeouts: u64,
     pub write_timeouts: u64,
     pub resyncs: u64,
+}
+
+/// One watchlist entry (a maker family or a brand), as reports quote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchOut {
+    pub family: Option<String>,
+    pub brand: Option<String>,
+    pub reason: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchlistOut {
+    pub entries: Vec<WatchOut>,
 }
 
 /// `health` result. `status` is `ok` or `degraded`, with the reasons.

@@ -208,6 +208,18 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             print(&text)
         }
         Command::Watch { snapshot, json } => watch(c, snapshot, json),
+        Command::Report {
+            format,
+            since,
+            output,
+        } => {
+            let text = report(c, format, since.as_deref(), now)?;
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", p.display()))),
+                None => print(&text),
+            }
+        }
         Command::Diff { since, json } => {
             Time::parse(&since, now).map_err(|e| Failure::Usage(format!("--since: {e}")))?;
             let limit = MAX_EVENTS_PER_REQUEST;
@@ -314,6 +326,73 @@ fn metrics(path: &Path, output: Option<&Path>) -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Everything a report needs, fetched from the daemon.
+fn report(
+    c: &mut Client,
+    format: super::ReportFormat,
+    since: Option<&str>,
+    now: Time,
+) -> Result<String, Failure> {
+    let since = since
+        .map(|s| Time::parse(s, now).map_err(|e| Failure::Usage(format!("--since: {e}"))))
+        .transpose()?;
+    let census: SummaryOut = c.get(&Request::Summary {
+        by: super::census::CENSUS_KEYS.to_vec(),
+        filter: Filter::default(),
+    })?;
+    let listed: DevicesOut = c.get(&Request::Devices {
+        filter: Filter {
+            watchlist: Some(true),
+            ..Filter::default()
+        },
+        sort: SortKey::Id,
+        desc: false,
+        limit: None,
+        offset: 0,
+        full: false,
+    })?;
+    let mut watchlisted = Vec::with_capacity(listed.devices.len());
+    for d in &listed.devices {
+        watchlisted.push(c.get::<DeviceDetail>(&Request::Device {
+            query: d.id.to_string(),
+            events: 0,
+        })?);
+    }
+    let watchlist: WatchlistOut = c.get(&Request::Watchlist)?;
+    let changes = match since {
+        Some(t) => {
+            let events: EventsOut = c.get(&Request::Events {
+                since: Some(TimeArg(t.to_string())),
+                device: None,
+                limit: Some(MAX_EVENTS_PER_REQUEST),
+            })?;
+            let all: DevicesOut = c.get(&Request::Devices {
+                filter: Filter::default(),
+                sort: SortKey::Id,
+                desc: false,
+                limit: None,
+                offset: 0,
+                full: false,
+            })?;
+            super::diff::diff(&events.events, &all.devices)
+        }
+        None => Vec::new(),
+    };
+    let data = super::report::ReportData {
+        now,
+        census,
+        watchlisted,
+        watchlist: watchlist.entries,
+        since,
+        changes,
+    };
+    Ok(match format {
+        super::ReportFormat::Html => super::report::html(&data),
+        super::ReportFormat::Md => super::report::markdown(&data),
+        super::ReportFormat::Csv => super::report::csv(&data),
+    })
 }
 
 pub fn export_text(devices: &[DeviceOut], format: ExportFormat) -> String {

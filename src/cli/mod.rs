@@ -11,6 +11,7 @@ pub mod generate;
 pub mod metrics;
 mod parse;
 pub mod render;
+pub mod report;
 pub mod table;
 
 use std::path::PathBuf;
@@ -52,6 +53,16 @@ pub enum ExportFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Self-contained HTML with inline SVG charts (no network resources), print-friendly.
+    Html,
+    /// Markdown.
+    Md,
+    /// One row per site and family.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,6 +155,18 @@ pub enum Command {
         limit: Option<usize>,
         #[command(flatten)]
         json: JsonFlag,
+    },
+    /// A census report for management: the question, method and limits, totals, per-site
+    /// table and charts, every watchlisted device and why, and what changed.
+    Report {
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// Also list what changed since this time: RFC 3339 or an age (30d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Devices that appeared, departed or changed since a time (from the event log).
     Diff {

@@ -446,7 +446,7 @@ pub fn csv(devices: &[DeviceOut]) -> String {
 
 /// Quote when needed; text a spreadsheet would run as a formula (announced by a remote
 /// device, so untrusted) is prefixed with `'`.
-fn csv_cell(c: &str) -> String {
+pub fn csv_cell(c: &str) -> String {
     let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{c}")
     } else {

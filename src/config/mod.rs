@@ -225,6 +225,19 @@ impl Config {
         read::load(file, env, overrides)
     }
 
+    /// The watchlist as the API reports it.
+    pub fn watchlist_out(&self) -> Vec<crate::api::wire::WatchOut> {
+        self.watchlist
+            .iter()
+            .map(|w| crate::api::wire::WatchOut {
+                family: w.family.clone(),
+                brand: w.brand.clone(),
+                reason: w.reason.clone(),
+                reference: w.reference.clone(),
+            })
+            .collect()
+    }
+
     /// The watchlist as identification uses it.
     pub fn watchlist(&self) -> crate::identify::Watchlist {
         crate::identify::Watchlist {

@@ -23,6 +23,8 @@ pub struct Shared {
     pub rate: RateLimiter,
     /// Live events for API subscribers.
     pub bus: Bus,
+    /// The configured watchlist with its reasons (for reports; replaced on reload).
+    pub watchlist: Vec<crate::api::wire::WatchOut>,
     log_budget: LogBudget,
 }
 
@@ -34,6 +36,7 @@ impl Shared {
             stats: Stats::default(),
             rate,
             bus,
+            watchlist: Vec::new(),
             log_budget: LogBudget::default(),
         }
     }

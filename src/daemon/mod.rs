@@ -117,6 +117,7 @@ pub async fn run(
         ),
         Bus::new(config.api.subscriber_queue),
     )));
+    ingest::lock(&shared).watchlist = config.watchlist_out();
     let flush_now = Arc::new(Notify::new());
     let ingest = Arc::new(Ingest {
         limits: config.parse.clone(),

@@ -93,6 +93,7 @@ fn apply(ctx: &Ctx, new: &Config) -> Result<usize, String> {
         .reconfigure(l.rate_per_source, l.rate_burst, l.max_sources);
     let mut changes = s.store.reidentify(|e| identifier.identify(e).verdict);
     changes.extend(s.store.set_sites(new.sites()));
+    s.watchlist = new.watchlist_out();
     s.record(&changes, now);
     Ok(changes.len())
 }

@@ -112,6 +112,11 @@ pub async fn handle(api: &Api, req: Request) -> Outcome {
         }
         Request::Stats => ok(&api.with_store(|s| api.stats(s)).await),
         Request::Health => ok(&api.with_store(|s| api.health(s, now)).await),
+        Request::Watchlist => ok(&api
+            .with_store(|s| WatchlistOut {
+                entries: s.watchlist.clone(),
+            })
+            .await),
         Request::Subscribe { snapshot } => Outcome::Subscribe { snapshot },
     }
 }

@@ -60,7 +60,9 @@ fn census_per_site_and_family_with_reasons() {
         d.conn().result(json!({"type": "count"}))["count"] == 8
     });
 
-    let summary = d.conn().result(json!({"type": "summary", "by": ["site", "family"]}));
+    let summary = d
+        .conn()
+        .result(json!({"type": "summary", "by": ["site", "family"]}));
     let count = |site: &str, family: Option<&str>| -> u64 {
         summary["groups"]
             .as_array()
@@ -88,8 +90,16 @@ fn census_per_site_and_family_with_reasons() {
             .map(|l| l.split_whitespace().collect::<Vec<_>>())
             .unwrap_or_default()
     };
-    assert_eq!(site_line("town-hall")[1..], ["4", "0", "3", "0", "1"], "{census}");
-    assert_eq!(site_line("depot")[1..], ["3", "0", "3", "0", "0"], "{census}");
+    assert_eq!(
+        site_line("town-hall")[1..],
+        ["4", "0", "3", "0", "1"],
+        "{census}"
+    );
+    assert_eq!(
+        site_line("depot")[1..],
+        ["3", "0", "3", "0", "0"],
+        "{census}"
+    );
 
     let md = String::from_utf8_lossy(&d.client(&["report", "--format", "md"]).stdout).into_owned();
     for row in [
@@ -104,11 +114,21 @@ fn census_per_site_and_family_with_reasons() {
         .lines()
         .filter(|l| l.contains("| camera | hikvision |") || l.contains("| camera | dahua |"))
         .collect();
-    assert_eq!(watch_rows.len(), 6, "every watchlisted device is listed:\n{md}");
+    assert_eq!(
+        watch_rows.len(),
+        6,
+        "every watchlisted device is listed:\n{md}"
+    );
     for r in watch_rows {
-        let why = r.trim_end_matches('|').rsplit('|').next().unwrap_or("").trim();
+        let why = r
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .unwrap_or("")
+            .trim();
         assert!(
-            why != "-" && (why.contains("label") || why.contains("oui") || why.contains("template")),
+            why != "-"
+                && (why.contains("label") || why.contains("oui") || why.contains("template")),
             "a watchlisted device without a reason: {r}"
         );
     }

@@ -204,6 +204,7 @@ fn overrides_are_read_and_checked() {
         "vlan10",
     );
     assert_eq!(placed.site.as_deref(), Some("depot"));
+    assert!(placed.pinned, "shown as an override");
     let bad = write_tmp(
         "bad-overrides.toml",
         "[[overrides]]\nfamily = \"x\"\nnote = \"n\"\n[[overrides]]\nmac = \"zz\"\nnote = \" \"\n",

@@ -163,6 +163,7 @@ pub fn device_with(d: &Device, full: bool) -> DeviceOut {
         interfaces: d.interfaces.keys().cloned().collect(),
         site: site_of(d),
         off_subnet: d.off_subnet,
+        site_pinned: d.site_pinned,
         status: d.status.as_str().to_string(),
         first_seen: Time(d.seen.first),
         last_seen: Time(d.seen.last),

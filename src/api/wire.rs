@@ -310,6 +310,9 @@ pub struct DeviceOut {
     /// (misconfigured or spoofed).
     #[serde(default)]
     pub off_subnet: bool,
+    /// The site was set by an operator override (`[[overrides]]`).
+    #[serde(default)]
+    pub site_pinned: bool,
     /// `active`, `stale` or `departed`.
     pub status: String,
     pub first_seen: Time,

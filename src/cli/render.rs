@@ -107,12 +107,17 @@ pub fn device_detail(x: &DeviceDetail, now: Time) -> String {
     };
     field("confidence", format!("{}{conflict}", d.confidence));
     field("watchlist", if d.watchlist { "yes" } else { "no" }.into());
+    let pinned = if d.site_pinned {
+        " (pinned by an operator override)"
+    } else {
+        ""
+    };
     let off = if d.off_subnet {
         " (off subnet: heard from outside the subnets configured for its interface)"
     } else {
         ""
     };
-    field("site", format!("{}{off}", opt(&d.site)));
+    field("site", format!("{}{pinned}{off}", opt(&d.site)));
     field("macs", list(&d.macs));
     field("addresses", list(&d.addresses));
     field("interfaces", list(&d.interfaces));

@@ -101,6 +101,7 @@ fn device(r: &Row<'_>) -> rusqlite::Result<Device> {
         conflicts: conflicts(&r.get::<_, String>("conflicts")?),
         site: None,
         off_subnet: false,
+        site_pinned: false,
     })
 }
 

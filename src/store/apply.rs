@@ -375,9 +375,11 @@ fn touch_bounded<K: Ord + Clone>(
 
 /// Set the device's site and off-subnet flag; true if either changed.
 pub(super) fn set_placement(dev: &mut Device, p: super::sites::Placement) -> bool {
-    let changed = dev.site != p.site || dev.off_subnet != p.off_subnet;
+    let changed =
+        dev.site != p.site || dev.off_subnet != p.off_subnet || dev.site_pinned != p.pinned;
     dev.site = p.site;
     dev.off_subnet = p.off_subnet;
+    dev.site_pinned = p.pinned;
     changed
 }
 
@@ -402,6 +404,7 @@ fn new_device(id: u64, ep: &Endpoint, identity: &Identity, now: Millis) -> Devic
         conflicts: SmallMap::new(),
         site: None,
         off_subnet: false,
+        site_pinned: false,
     };
     refresh(&mut dev, ep, identity);
     dev

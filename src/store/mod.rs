@@ -208,7 +208,7 @@ impl Store {
         let mut out = Vec::new();
         for d in self.devices.values_mut() {
             let p = place_last_heard(&self.sites, d);
-            if p.site != d.site || p.off_subnet != d.off_subnet {
+            if p.site != d.site || p.off_subnet != d.off_subnet || p.pinned != d.site_pinned {
                 apply::set_placement(Arc::make_mut(d), p);
                 out.push(Change::Changed {
                     id: d.id,

@@ -144,6 +144,8 @@ pub struct Device {
     pub site: Option<std::sync::Arc<str>>,
     /// Last heard from a source outside every subnet configured for its interface.
     pub off_subnet: bool,
+    /// The site was pinned by an operator override.
+    pub site_pinned: bool,
 }
 
 /// A client that probes or resolves on the camera VLANs: a security signal.

@@ -98,6 +98,8 @@ pub struct Sites {
 pub struct Placement {
     pub site: Option<Arc<str>>,
     pub off_subnet: bool,
+    /// The site comes from an operator override, not from the rules.
+    pub pinned: bool,
 }
 
 impl Sites {
@@ -129,6 +131,7 @@ impl Sites {
             pin.epr.as_deref() == Some(key) || pin.mac.is_some_and(|m| macs.contains(&m))
         }) {
             p.site = Some(pin.site.clone());
+            p.pinned = true;
         }
         p
     }
@@ -164,6 +167,7 @@ impl Sites {
                 .or_else(|| on_interface.first().copied())
                 .map(|s| s.name.clone()),
             off_subnet: any_subnet && !inside,
+            pinned: false,
         }
     }
 }

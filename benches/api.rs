@@ -296,14 +296,7 @@ fn socket_requests(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     c: &mut Client,
 ) {
-    let all = Request::Devices {
-        filter: Filter::default(),
-        sort: SortKey::Id,
-        desc: false,
-        limit: None,
-        offset: 0,
-        full: false,
-    };
+    let all = Request::all_devices(Filter::default());
     g.bench_function("devices_all", |b| {
         b.iter(|| black_box(c.get::<DevicesOut>(&all).expect("devices").devices.len()))
     });

@@ -108,6 +108,20 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// Every device matching `filter`, by id, compact: what exports and reports read.
+    pub fn all_devices(filter: Filter) -> Request {
+        Request::Devices {
+            filter,
+            sort: SortKey::Id,
+            desc: false,
+            limit: None,
+            offset: 0,
+            full: false,
+        }
+    }
+}
+
 fn default_device_events() -> usize {
     20
 }
@@ -202,7 +216,8 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     })
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Also the client's `--sort` values (spelled `first-seen` on the command line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -218,7 +233,20 @@ pub enum SortKey {
     Address,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Also the client's `--by` values.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKey {
     Family,

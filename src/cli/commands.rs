@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::client::{socket_path, Client, ClientError};
 use super::render;
-use super::{Command, ExportFormat, Sort, EXIT_FAILED, EXIT_USAGE};
+use super::{Command, ExportFormat, EXIT_FAILED, EXIT_USAGE};
 use crate::api::wire::*;
 
 /// Why a subcommand stopped.
@@ -74,36 +74,6 @@ fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
     print(&format!("{text}\n"))
 }
 
-fn sort_key(s: Sort) -> SortKey {
-    match s {
-        Sort::Id => SortKey::Id,
-        Sort::Epr => SortKey::Epr,
-        Sort::FirstSeen => SortKey::FirstSeen,
-        Sort::LastSeen => SortKey::LastSeen,
-        Sort::Family => SortKey::Family,
-        Sort::Brand => SortKey::Brand,
-        Sort::Model => SortKey::Model,
-        Sort::Class => SortKey::Class,
-        Sort::Status => SortKey::Status,
-        Sort::Address => SortKey::Address,
-    }
-}
-
-fn group_keys(names: &[String]) -> Result<Vec<GroupKey>, Failure> {
-    names
-        .iter()
-        .map(|n| {
-            serde_json::from_value(serde_json::Value::String(n.trim().to_lowercase())).map_err(
-                |_| {
-                    Failure::Usage(format!(
-                        "--by {n:?}: use family, brand, manufacturer, model, class, status, interface, site or watchlist"
-                    ))
-                },
-            )
-        })
-        .collect()
-}
-
 fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
     let now = Time::now();
     match command {
@@ -118,7 +88,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
         } => {
             let req = Request::Devices {
                 filter: filter.to_filter(),
-                sort: sort_key(sort),
+                sort,
                 desc,
                 limit,
                 offset,
@@ -162,7 +132,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
                 by: if census {
                     super::census::CENSUS_KEYS.to_vec()
                 } else {
-                    group_keys(&by)?
+                    by
                 },
                 filter: filter.to_filter(),
             };
@@ -221,25 +191,9 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             }
         }
         Command::Diff { since, json } => {
-            Time::parse(&since, now).map_err(|e| Failure::Usage(format!("--since: {e}")))?;
-            let limit = MAX_EVENTS_PER_REQUEST;
-            let events: EventsOut = c.get(&Request::Events {
-                since: Some(TimeArg(since)),
-                device: None,
-                limit: Some(limit),
-            })?;
-            if events.events.len() >= limit {
-                eprintln!("camcensus: more than {limit} events in the period; the oldest are left out (give a later --since)");
-            }
-            let all: DevicesOut = c.get(&Request::Devices {
-                filter: Filter::default(),
-                sort: SortKey::Id,
-                desc: false,
-                limit: None,
-                offset: 0,
-                full: false,
-            })?;
-            let rows = super::diff::diff(&events.events, &all.devices);
+            let since =
+                Time::parse(&since, now).map_err(|e| Failure::Usage(format!("--since: {e}")))?;
+            let rows = changes_since(c, since)?;
             if json.json {
                 let v = serde_json::to_value(&rows).unwrap_or_default();
                 return print_json(&v);
@@ -273,14 +227,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
             output,
             filter,
         } => {
-            let out: DevicesOut = c.get(&Request::Devices {
-                filter: filter.to_filter(),
-                sort: SortKey::Id,
-                desc: false,
-                limit: None,
-                offset: 0,
-                full: false,
-            })?;
+            let out: DevicesOut = c.get(&Request::all_devices(filter.to_filter()))?;
             let text = export_text(&out.devices, format);
             match output {
                 Some(p) => std::fs::write(&p, text)
@@ -296,10 +243,7 @@ fn dispatch(c: &mut Client, command: Command) -> Result<(), Failure> {
 /// unreachable daemon, `camcensus_up 0` (so an alert fires) and exit 69.
 fn metrics(path: &Path, output: Option<&Path>) -> ExitCode {
     let text = Client::connect(path).and_then(|mut c| {
-        let by = super::metrics::DEVICE_KEYS
-            .iter()
-            .filter_map(|k| serde_json::from_value(serde_json::json!(k)).ok())
-            .collect();
+        let by = super::metrics::DEVICE_KEYS.to_vec();
         let stats: StatsOut = c.get(&Request::Stats)?;
         let summary: SummaryOut = c.get(&Request::Summary {
             by,
@@ -328,6 +272,21 @@ fn metrics(path: &Path, output: Option<&Path>) -> ExitCode {
     }
 }
 
+/// Net changes per device since `since`, from the event log (`diff` and reports).
+fn changes_since(c: &mut Client, since: Time) -> Result<Vec<DiffRow>, Failure> {
+    let limit = MAX_EVENTS_PER_REQUEST;
+    let events: EventsOut = c.get(&Request::Events {
+        since: Some(TimeArg(since.to_string())),
+        device: None,
+        limit: Some(limit),
+    })?;
+    if events.events.len() >= limit {
+        eprintln!("camcensus: more than {limit} events in the period; the oldest are left out (give a later --since)");
+    }
+    let all: DevicesOut = c.get(&Request::all_devices(Filter::default()))?;
+    Ok(super::diff::diff(&events.events, &all.devices))
+}
+
 /// Everything a report needs, fetched from the daemon.
 fn report(
     c: &mut Client,
@@ -342,17 +301,10 @@ fn report(
         by: super::census::CENSUS_KEYS.to_vec(),
         filter: Filter::default(),
     })?;
-    let listed: DevicesOut = c.get(&Request::Devices {
-        filter: Filter {
-            watchlist: Some(true),
-            ..Filter::default()
-        },
-        sort: SortKey::Id,
-        desc: false,
-        limit: None,
-        offset: 0,
-        full: false,
-    })?;
+    let listed: DevicesOut = c.get(&Request::all_devices(Filter {
+        watchlist: Some(true),
+        ..Filter::default()
+    }))?;
     let mut watchlisted = Vec::with_capacity(listed.devices.len());
     for d in &listed.devices {
         watchlisted.push(c.get::<DeviceDetail>(&Request::Device {
@@ -362,22 +314,7 @@ fn report(
     }
     let watchlist: WatchlistOut = c.get(&Request::Watchlist)?;
     let changes = match since {
-        Some(t) => {
-            let events: EventsOut = c.get(&Request::Events {
-                since: Some(TimeArg(t.to_string())),
-                device: None,
-                limit: Some(MAX_EVENTS_PER_REQUEST),
-            })?;
-            let all: DevicesOut = c.get(&Request::Devices {
-                filter: Filter::default(),
-                sort: SortKey::Id,
-                desc: false,
-                limit: None,
-                offset: 0,
-                full: false,
-            })?;
-            super::diff::diff(&events.events, &all.devices)
-        }
+        Some(t) => changes_since(c, t)?,
         None => Vec::new(),
     };
     let data = super::report::ReportData {

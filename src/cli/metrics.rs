@@ -4,10 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::api::wire::{HealthOut, StatsOut, SummaryOut, Time};
+use crate::api::wire::{GroupKey, HealthOut, StatsOut, SummaryOut, Time};
 
 /// Group keys of the device summary the metrics are built from (in this order).
-pub const DEVICE_KEYS: [&str; 4] = ["family", "class", "status", "site"];
+pub const DEVICE_KEYS: [GroupKey; 4] = [
+    GroupKey::Family,
+    GroupKey::Class,
+    GroupKey::Status,
+    GroupKey::Site,
+];
 
 /// Escape a label value (backslash, double quote, newline).
 fn label(v: &str) -> String {
@@ -85,7 +90,7 @@ fn devices(o: &mut Out, summary: &SummaryOut) {
         DEVICE_KEYS
             .iter()
             .enumerate()
-            .map(|(i, k)| (*k, value(g, i)))
+            .map(|(i, k)| (k.as_str(), value(g, i)))
             .collect()
     };
     for g in &summary.groups {

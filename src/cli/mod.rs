@@ -65,20 +65,6 @@ pub enum ReportFormat {
     Csv,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Sort {
-    Id,
-    Epr,
-    FirstSeen,
-    LastSeen,
-    Family,
-    Brand,
-    Model,
-    Class,
-    Status,
-    Address,
-}
-
 #[derive(Debug, Args)]
 pub struct JsonFlag {
     /// JSON instead of a table (the daemon's `result`, for scripts and jq).
@@ -95,7 +81,7 @@ pub enum Command {
         filter: FilterArgs,
         /// Sort key.
         #[arg(long, value_enum, default_value = "id")]
-        sort: Sort,
+        sort: crate::api::wire::SortKey,
         /// Sort descending.
         #[arg(long)]
         desc: bool,
@@ -129,8 +115,14 @@ pub enum Command {
     /// brand, manufacturer, model, class, status, interface, site, watchlist, confidence).
     Summary {
         /// Group by these keys instead of printing the census.
-        #[arg(long, value_delimiter = ',', value_name = "KEYS")]
-        by: Vec<String>,
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            ignore_case = true,
+            value_name = "KEYS"
+        )]
+        by: Vec<crate::api::wire::GroupKey>,
         #[command(flatten)]
         filter: FilterArgs,
         #[command(flatten)]

@@ -16,17 +16,18 @@ pub const CENSUS_KEYS: [GroupKey; 5] = [
     GroupKey::Confidence,
 ];
 
-/// Counts for one row of the census.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    cameras: usize,
-    recorders: usize,
-    other: usize,
-    watchlist_cameras: usize,
-    watchlist_recorders: usize,
-    active: usize,
-    stale: usize,
-    departed: usize,
+/// Counts for one row of the census (a family, a site, a site and family, or everything).
+/// Only cameras and recorders count as active, stale or departed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub cameras: usize,
+    pub recorders: usize,
+    pub other: usize,
+    pub watchlist_cameras: usize,
+    pub watchlist_recorders: usize,
+    pub active: usize,
+    pub stale: usize,
+    pub departed: usize,
 }
 
 impl Tally {
@@ -50,27 +51,56 @@ impl Tally {
             }
         }
     }
+
+    /// Watchlisted cameras and recorders.
+    pub fn watchlisted(&self) -> usize {
+        self.watchlist_cameras + self.watchlist_recorders
+    }
 }
 
 fn key(g: &GroupOut, i: usize) -> &str {
     g.key.get(i).and_then(|k| k.as_deref()).unwrap_or("-")
 }
 
-/// The census text. `summary` must be grouped by [`CENSUS_KEYS`].
-pub fn render(summary: &SummaryOut, now: Time) -> String {
-    let mut overall = Tally::default();
-    let mut families: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut sites: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut confidence: BTreeMap<&str, usize> = BTreeMap::new();
+/// A summary grouped by [`CENSUS_KEYS`], tallied every way the census and the report show
+/// it. Family tallies hold cameras and recorders only; site tallies also count "other".
+#[derive(Debug, Default)]
+pub struct Census<'s> {
+    pub overall: Tally,
+    pub by_family: BTreeMap<&'s str, Tally>,
+    pub by_site: BTreeMap<&'s str, Tally>,
+    pub by_site_family: BTreeMap<(&'s str, &'s str), Tally>,
+    /// Cameras and recorders per confidence.
+    pub confidence: BTreeMap<&'s str, usize>,
+}
+
+pub fn tabulate(summary: &SummaryOut) -> Census<'_> {
+    let mut c = Census::default();
     for g in &summary.groups {
         let (site, class, family, status) = (key(g, 0), key(g, 1), key(g, 2), key(g, 3));
-        overall.add(g, class, status);
-        sites.entry(site).or_default().add(g, class, status);
+        c.overall.add(g, class, status);
+        c.by_site.entry(site).or_default().add(g, class, status);
         if matches!(class, "camera" | "recorder") {
-            families.entry(family).or_default().add(g, class, status);
-            *confidence.entry(key(g, 4)).or_default() += g.count;
+            c.by_family.entry(family).or_default().add(g, class, status);
+            c.by_site_family
+                .entry((site, family))
+                .or_default()
+                .add(g, class, status);
+            *c.confidence.entry(key(g, 4)).or_default() += g.count;
         }
     }
+    c
+}
+
+/// The census text. `summary` must be grouped by [`CENSUS_KEYS`].
+pub fn render(summary: &SummaryOut, now: Time) -> String {
+    let Census {
+        overall,
+        by_family: families,
+        by_site: sites,
+        confidence,
+        ..
+    } = tabulate(summary);
     let mut out = format!("Camera census at {now}\n\n");
     let o = overall;
     let _ = writeln!(

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::api::wire::{DeviceDetail, DiffRow, GroupOut, SummaryOut, Time, WatchOut};
+use super::census::{tabulate, Census, Tally};
+use crate::api::wire::{DeviceDetail, DiffRow, SummaryOut, Time, WatchOut};
 
 /// Everything a report shows.
 pub struct ReportData {
@@ -18,73 +19,6 @@ pub struct ReportData {
     /// Changes since `since`, when asked for.
     pub since: Option<Time>,
     pub changes: Vec<DiffRow>,
-}
-
-/// Cameras and recorders of one (site, family).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cell {
-    pub cameras: usize,
-    pub recorders: usize,
-    pub watchlisted: usize,
-    pub active: usize,
-    pub stale: usize,
-}
-
-/// Totals over everything.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub cameras: usize,
-    pub recorders: usize,
-    pub other: usize,
-    pub watchlisted_cameras: usize,
-    pub watchlisted_recorders: usize,
-    pub active: usize,
-    pub stale: usize,
-}
-
-fn key(g: &GroupOut, i: usize) -> String {
-    g.key
-        .get(i)
-        .cloned()
-        .flatten()
-        .unwrap_or_else(|| "-".into())
-}
-
-/// (site, family) -> counts of cameras and recorders, and the totals.
-pub fn tabulate(census: &SummaryOut) -> (BTreeMap<(String, String), Cell>, Totals) {
-    let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
-    let mut t = Totals::default();
-    for g in &census.groups {
-        let (site, class, family, status) = (key(g, 0), key(g, 1), key(g, 2), key(g, 3));
-        let recorder = class == "recorder";
-        if class != "camera" && !recorder {
-            t.other += g.count;
-            continue;
-        }
-        let c = cells.entry((site, family)).or_default();
-        if recorder {
-            c.recorders += g.count;
-            t.recorders += g.count;
-            t.watchlisted_recorders += g.watchlist;
-        } else {
-            c.cameras += g.count;
-            t.cameras += g.count;
-            t.watchlisted_cameras += g.watchlist;
-        }
-        c.watchlisted += g.watchlist;
-        match status.as_str() {
-            "active" => {
-                c.active += g.count;
-                t.active += g.count;
-            }
-            "stale" => {
-                c.stale += g.count;
-                t.stale += g.count;
-            }
-            _ => {}
-        }
-    }
-    (cells, t)
 }
 
 const QUESTION: &str = "How many network cameras and recorders from watchlisted makers do we run, \
@@ -132,7 +66,11 @@ fn watch_label(w: &WatchOut) -> String {
 
 /// Markdown (GitHub-flavoured tables).
 pub fn markdown(r: &ReportData) -> String {
-    let (cells, t) = tabulate(&r.census);
+    let Census {
+        overall: t,
+        by_site_family: cells,
+        ..
+    } = tabulate(&r.census);
     let mut o = format!(
         "# Network camera census\n\nGenerated {} by camcensus.\n\n",
         r.now
@@ -147,7 +85,7 @@ pub fn markdown(r: &ReportData) -> String {
     let _ = writeln!(
         o,
         "- **{} cameras and {} recorders** are from watchlisted makers.",
-        t.watchlisted_cameras, t.watchlisted_recorders
+        t.watchlist_cameras, t.watchlist_recorders
     );
     let _ = writeln!(
         o,
@@ -163,7 +101,9 @@ pub fn markdown(r: &ReportData) -> String {
         let _ = writeln!(
             o,
             "| {site} | {family} | {} | {} | {} |",
-            c.cameras, c.recorders, c.watchlisted
+            c.cameras,
+            c.recorders,
+            c.watchlisted()
         );
     }
     let _ = writeln!(
@@ -171,7 +111,7 @@ pub fn markdown(r: &ReportData) -> String {
         "| **all** | | **{}** | **{}** | **{}** |\n",
         t.cameras,
         t.recorders,
-        t.watchlisted_cameras + t.watchlisted_recorders
+        t.watchlist_cameras + t.watchlist_recorders
     );
     o.push_str("## Watchlisted devices\n\n");
     if r.watchlisted.is_empty() {
@@ -225,7 +165,7 @@ pub fn markdown(r: &ReportData) -> String {
 
 /// One row per (site, family): the census table for spreadsheets.
 pub fn csv(r: &ReportData) -> String {
-    let (cells, _) = tabulate(&r.census);
+    let cells = tabulate(&r.census).by_site_family;
     let mut o = String::from("site,family,cameras,recorders,watchlisted,active,stale\r\n");
     for ((site, family), c) in &cells {
         let _ = write!(
@@ -235,7 +175,7 @@ pub fn csv(r: &ReportData) -> String {
             super::render::csv_cell(family),
             c.cameras,
             c.recorders,
-            c.watchlisted,
+            c.watchlisted(),
             c.active,
             c.stale
         );
@@ -251,7 +191,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Horizontal bars, one per family, cameras + recorders, watchlisted in red.
-fn bar_chart(title: &str, rows: &[(String, Cell)]) -> String {
+fn bar_chart(title: &str, rows: &[(&str, Tally)]) -> String {
     let max = rows
         .iter()
         .map(|(_, c)| c.cameras + c.recorders)
@@ -270,7 +210,7 @@ fn bar_chart(title: &str, rows: &[(String, Cell)]) -> String {
         let y = 24 + i * (bar_h + gap);
         let total = c.cameras + c.recorders;
         let w = (total * (width - label_w - 50)) / max;
-        let color = if c.watchlisted > 0 {
+        let color = if c.watchlisted() > 0 {
             "#b3261e"
         } else {
             "#3b6ea5"
@@ -293,7 +233,11 @@ fn bar_chart(title: &str, rows: &[(String, Cell)]) -> String {
 
 /// A self-contained HTML document.
 pub fn html(r: &ReportData) -> String {
-    let (cells, t) = tabulate(&r.census);
+    let Census {
+        overall: t,
+        by_site_family: cells,
+        ..
+    } = tabulate(&r.census);
     let mut o = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Network camera census</title><style>\
@@ -321,8 +265,8 @@ pub fn html(r: &ReportData) -> String {
         t.cameras,
         t.recorders,
         t.other,
-        t.watchlisted_cameras,
-        t.watchlisted_recorders,
+        t.watchlist_cameras,
+        t.watchlist_recorders,
         t.active,
         t.stale
     );
@@ -331,12 +275,9 @@ pub fn html(r: &ReportData) -> String {
         let _ = write!(o, "<li>{}</li>", esc(m));
     }
     o.push_str("</ul></section><section><h2>Per site and maker</h2>");
-    let mut by_site: BTreeMap<&str, Vec<(String, Cell)>> = BTreeMap::new();
+    let mut by_site: BTreeMap<&str, Vec<(&str, Tally)>> = BTreeMap::new();
     for ((site, family), c) in &cells {
-        by_site
-            .entry(site.as_str())
-            .or_default()
-            .push((family.clone(), *c));
+        by_site.entry(site).or_default().push((family, *c));
     }
     for (site, rows) in &by_site {
         o.push_str(&bar_chart(&format!("Site {site}"), rows));
@@ -350,7 +291,7 @@ pub fn html(r: &ReportData) -> String {
             esc(family),
             c.cameras,
             c.recorders,
-            c.watchlisted
+            c.watchlisted()
         );
     }
     o.push_str("</table></section><section><h2>Watchlisted devices</h2>");

@@ -2,117 +2,38 @@
 //! Needs root (CI runs as root); skipped with a visible message otherwise.
 
 mod common {
+    pub mod daemon;
     pub mod netns;
 }
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::daemon::{temp_dir, wait_for, Daemon};
 use common::netns::{Net, RX_IF, RX_V4};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use rusqlite::Connection;
 
-const DEADLINE: Duration = Duration::from_secs(15);
-
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-}
-
-fn state_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("camcensus-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("state dir");
+/// The daemon in the RX namespace (on `vrx` unless `env` names the interfaces), rescanning
+/// interfaces every 200 ms; returns once both WS-Discovery groups are joined.
+fn start(net: &Net, dir: &Path, env: &[(&str, &str)]) -> Daemon {
+    let mut all = vec![("CAMCENSUS__LISTEN__RESCAN_INTERVAL", "200ms")];
+    all.extend_from_slice(env);
+    let named = env
+        .iter()
+        .any(|(k, _)| *k == "CAMCENSUS__LISTEN__INTERFACES");
+    let args: &[&str] = if named { &[] } else { &["--interface", RX_IF] };
+    let d = Daemon::start(Some(&net.rx), dir, args, &all);
+    wait_for("the daemon to join both groups", || {
+        d.log_text().matches("joined WS-Discovery group").count() >= 2
+    });
     d
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-impl Daemon {
-    fn start(net: &Net, dir: &Path, env: &[(&str, &str)]) -> Daemon {
-        let log = dir.join(format!(
-            "daemon-{}.log",
-            Instant::now().elapsed().as_nanos() + rand_suffix()
-        ));
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &net.rx, env!("CARGO_BIN_EXE_camcensusd")]);
-        if !env
-            .iter()
-            .any(|(k, _)| *k == "CAMCENSUS__LISTEN__INTERFACES")
-        {
-            cmd.args(["--interface", RX_IF]);
-        }
-        cmd.arg("--state-dir")
-            .arg(dir)
-            .arg("--socket")
-            .arg(dir.join("camcensus.sock"))
-            .env("CAMCENSUS__STORE__FLUSH_INTERVAL", "100ms")
-            .env("CAMCENSUS__LISTEN__RESCAN_INTERVAL", "200ms")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("log file"));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().expect("start camcensusd");
-        let d = Daemon { child, log };
-        wait_for("the daemon to join both groups", || {
-            let text = d.log_text();
-            assert!(!text.contains("ERROR"), "daemon failed:\n{text}");
-            text.matches("joined WS-Discovery group").count() >= 2
-        });
-        d
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn signal(&self, sig: Signal) {
-        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
-        kill(pid, sig).expect("signal the daemon");
-    }
-
-    fn wait(mut self) -> (ExitStatus, String) {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return (status, self.log_text());
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "daemon did not exit:\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(self) -> String {
-        self.signal(Signal::SIGTERM);
-        let (status, log) = self.wait();
-        assert!(status.success(), "exit {status:?}:\n{log}");
-        log
-    }
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+fn state_dir(name: &str) -> PathBuf {
+    temp_dir(&format!("e2e-{name}"))
 }
 
 fn db(dir: &Path) -> Connection {
@@ -183,7 +104,7 @@ fn every_fixture_over_ipv4_and_ipv6_lands_once_in_the_database() {
     let net = Net::new();
     let dir = state_dir("fixtures");
     let before = net.rx_udp_out();
-    let daemon = Daemon::start(&net, &dir, &[]);
+    let daemon = start(&net, &dir, &[]);
     let datagrams: Vec<Vec<u8>> = fixtures().into_iter().map(|(_, b)| b).collect();
     net.send(datagrams, 4, true, true);
     let want = expected_devices();
@@ -240,7 +161,7 @@ fn every_fixture_over_ipv4_and_ipv6_lands_once_in_the_database() {
     drop(conn);
 
     // A restart loads the inventory and adds nothing.
-    let again = Daemon::start(&net, &dir, &[]);
+    let again = start(&net, &dir, &[]);
     assert!(
         again
             .log_text()
@@ -274,7 +195,7 @@ fn kill_9_leaves_an_intact_database_with_every_committed_batch() {
     require_netns!();
     let net = Net::new();
     let dir = state_dir("kill9");
-    let daemon = Daemon::start(&net, &dir, &NO_RATE_LIMIT);
+    let daemon = start(&net, &dir, &NO_RATE_LIMIT);
     net.send((0..500).map(hello).collect(), 1, true, false);
     wait_for("the first 500 devices committed", || {
         count(&dir, "SELECT count(*) FROM devices") == 500
@@ -296,7 +217,7 @@ fn kill_9_leaves_an_intact_database_with_every_committed_batch() {
     );
     assert_eq!(complete, n, "every committed row is whole");
     drop(conn);
-    let again = Daemon::start(&net, &dir, &NO_RATE_LIMIT);
+    let again = start(&net, &dir, &NO_RATE_LIMIT);
     assert!(
         again
             .log_text()
@@ -332,7 +253,7 @@ fn another_ws_discovery_program_on_the_port_keeps_receiving() {
         })
     });
     std::thread::sleep(Duration::from_millis(300));
-    let daemon = Daemon::start(&net, &dir, &[]);
+    let daemon = start(&net, &dir, &[]);
     net.send(vec![hello(1)], 1, true, false);
     let got = peer.join().expect("peer thread");
     assert_eq!(
@@ -410,5 +331,5 @@ fn memberships_are_sharded_and_new_interfaces_are_picked_up() {
 fn start_on(net: &Net, dir: &Path, interfaces: &str, env: &[(&str, &str)]) -> Daemon {
     let mut all = env.to_vec();
     all.push(("CAMCENSUS__LISTEN__INTERFACES", interfaces));
-    Daemon::start(net, dir, &all)
+    start(net, dir, &all)
 }

@@ -98,7 +98,7 @@ impl Daemon {
         Conn::connect(&self.socket)
     }
 
-    fn signal(&self, sig: Signal) {
+    pub fn signal(&self, sig: Signal) {
         let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
         kill(pid, sig).expect("signal the daemon");
     }

@@ -97,37 +97,12 @@ fn bench(c: &mut Criterion) {
         let all = filter(Filter::default());
         g.bench_function("devices_all_json", |b| {
             b.iter(|| {
-                let out = query::devices(
-                    &store,
-                    &all,
-                    Page {
-                        sort: SortKey::Id,
-                        desc: false,
-                        offset: 0,
-                        limit: None,
-                        full: false,
-                    },
-                );
+                let out = query::devices(&store, &all, Page::default());
                 black_box(serde_json::to_string(&out).expect("json").len())
             })
         });
         g.bench_function("devices_all_query_only", |b| {
-            b.iter(|| {
-                black_box(
-                    query::devices(
-                        &store,
-                        &all,
-                        Page {
-                            sort: SortKey::Id,
-                            desc: false,
-                            offset: 0,
-                            limit: None,
-                            full: false,
-                        },
-                    )
-                    .total,
-                )
-            })
+            b.iter(|| black_box(query::devices(&store, &all, Page::default()).total))
         });
         g.bench_function("devices_page_100_by_last_seen", |b| {
             b.iter(|| {
@@ -137,9 +112,8 @@ fn bench(c: &mut Criterion) {
                     Page {
                         sort: SortKey::LastSeen,
                         desc: true,
-                        offset: 0,
                         limit: Some(100),
-                        full: false,
+                        ..Page::default()
                     },
                 );
                 black_box(serde_json::to_string(&out).expect("json").len())
@@ -169,22 +143,7 @@ fn bench(c: &mut Criterion) {
             ..Filter::default()
         });
         g.bench_function("devices_text_search", |b| {
-            b.iter(|| {
-                black_box(
-                    query::devices(
-                        &store,
-                        &text,
-                        Page {
-                            sort: SortKey::Id,
-                            desc: false,
-                            offset: 0,
-                            limit: None,
-                            full: false,
-                        },
-                    )
-                    .total,
-                )
-            })
+            b.iter(|| black_box(query::devices(&store, &text, Page::default()).total))
         });
         g.finish();
     }

@@ -10,7 +10,7 @@ mod common {
 use std::path::Path;
 
 use camcensus::api::query::{self, Compiled, Page};
-use camcensus::api::wire::{EventOut, Filter, GroupKey, SortKey, Time};
+use camcensus::api::wire::{EventOut, Filter, GroupKey, Time};
 use camcensus::cli::render;
 use camcensus::identify::Identifier;
 
@@ -40,17 +40,7 @@ fn all() -> Compiled {
 #[test]
 fn devices_table_and_exports() {
     let store = common::daemon::fixture_store(T0);
-    let out = query::devices(
-        &store,
-        &all(),
-        Page {
-            sort: SortKey::Id,
-            desc: false,
-            offset: 0,
-            limit: None,
-            full: false,
-        },
-    );
+    let out = query::devices(&store, &all(), Page::default());
     check(
         "devices.txt",
         &render::devices_table(&out.devices, NOW, false),
@@ -63,17 +53,7 @@ fn devices_table_and_exports() {
 #[test]
 fn colour_wraps_cells_without_breaking_alignment() {
     let store = common::daemon::fixture_store(T0);
-    let out = query::devices(
-        &store,
-        &all(),
-        Page {
-            sort: SortKey::Id,
-            desc: false,
-            offset: 0,
-            limit: None,
-            full: false,
-        },
-    );
+    let out = query::devices(&store, &all(), Page::default());
     let plain = render::devices_table(&out.devices, NOW, false);
     let coloured = render::devices_table(&out.devices, NOW, true);
     assert!(coloured.contains("\x1b[32mactive\x1b[0m"));

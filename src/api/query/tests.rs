@@ -64,10 +64,7 @@ fn filters_by_family_list_case_insensitively() {
         &f,
         Page {
             sort: SortKey::Family,
-            desc: false,
-            offset: 0,
-            limit: None,
-            full: false,
+            ..Page::default()
         },
     );
     assert_eq!(out.total, 2);
@@ -85,17 +82,7 @@ fn none_matches_missing_values_and_class_filters() {
         family: vec!["none".into()],
         ..Filter::default()
     });
-    let out = devices(
-        &s,
-        &f,
-        Page {
-            sort: SortKey::Id,
-            desc: false,
-            offset: 0,
-            limit: None,
-            full: false,
-        },
-    );
+    let out = devices(&s, &f, Page::default());
     assert_eq!(out.total, 1);
     assert_eq!(out.devices[0].class, "host");
     let cams = compiled(Filter {
@@ -140,17 +127,7 @@ fn interface_time_and_text_filters() {
         text: Some("10.0.20.".into()),
         ..Filter::default()
     });
-    let out = devices(
-        &s,
-        &by_ip,
-        Page {
-            sort: SortKey::Id,
-            desc: false,
-            offset: 0,
-            limit: None,
-            full: false,
-        },
-    );
+    let out = devices(&s, &by_ip, Page::default());
     assert_eq!(families(&out), [Some("axis".to_string())]);
 }
 
@@ -166,7 +143,7 @@ fn sorting_and_paging() {
             desc: true,
             offset: 1,
             limit: Some(2),
-            full: false,
+            ..Page::default()
         },
     );
     assert_eq!(out.total, 4);
